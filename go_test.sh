@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# go_test.sh runs every test of fullsession: vet, the race-enabled Go tests
+# (which drive a real Chromium, Varnish and Redis), the jsclient Node tests and
+# a short run of every fuzz target. It installs what the tests need and is
+# safe to run again. It exits non-zero on any failure.
+#
+#   FUZZTIME=10s ./go_test.sh      # fuzz time per target (default 10s)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+FUZZTIME=${FUZZTIME:-10s}
+log() { printf '\n==> %s\n' "$*"; }
+
+# System packages the tests use: a real browser, a real cache, a real store.
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v varnishd >/dev/null 2>&1 || need+=(varnish)
+dpkg -s varnish-modules >/dev/null 2>&1 || need+=(varnish-modules)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
+if [ ${#need[@]} -gt 0 ]; then
+  log "installing ${need[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+# Debian starts these as services on install; the tests start their own.
+for svc in varnish varnishncsa redis-server; do
+  (systemctl stop "$svc" || service "$svc" stop) >/dev/null 2>&1 || true
+done
+
+log "go vet"
+go vet ./...
+
+log "go test -race"
+go test -race -count=1 -timeout 12m ./...
+
+if [ -f jsclient/package.json ]; then
+  log "jsclient node tests"
+  (cd jsclient && { [ ! -f package-lock.json ] || npm ci --no-audit --no-fund --silent; } && node --test test/)
+fi
+
+log "fuzz (${FUZZTIME} per target)"
+for pkg in $(go list ./...); do
+  dir=$(go list -f '{{.Dir}}' "$pkg")
+  for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
+    echo "--- $pkg $target"
+    go test -run='^$' -fuzz="^${target}\$" -fuzztime="$FUZZTIME" "$pkg" >/tmp/fuzz.$$.log 2>&1 || { cat /tmp/fuzz.$$.log; exit 1; }
+    tail -n 1 /tmp/fuzz.$$.log
+  done
+done
+
+log "all tests passed"
