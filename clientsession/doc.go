@@ -1,0 +1,69 @@
+// Package clientsession keeps a web session wholly in the browser, one
+// cookie per session key, so that pages served from a shared cache can still
+// be personalised by page scripts (see package jsclient).
+//
+// Create a [Manager] once, install its middleware, and use the request's
+// [Session] in handlers:
+//
+//	m, err := clientsession.New(clientsession.Options{
+//		Keys:       [][]byte{secret},                 // 32+ random bytes
+//		Protection: map[string]clientsession.Protection{"user": clientsession.Signed},
+//	})
+//	r := chi.NewRouter()
+//	r.Use(m.Middleware)
+//	r.Get("/", func(w http.ResponseWriter, r *http.Request) {
+//		s := clientsession.From(r)
+//		u, found, err := clientsession.Get[User](s, "user")
+//		...
+//		err = s.Set("lang", "fr")
+//	})
+//
+// Each key has a [Protection]: Public keys are plain JSON that page scripts
+// read and write; Signed keys are readable by scripts but any change made
+// outside the server makes them read as absent; Private keys (by default,
+// keys starting with "_") are sealed with XChaCha20-Poly1305 and HttpOnly.
+// The wire format is specified, with test vectors, in FORMAT.md.
+//
+// Only what the handler reads is decoded, and only what it changes is
+// written: a request that does not touch the session costs a few
+// allocations, and an unchanged key sends no Set-Cookie.
+//
+// # Commit point
+//
+// Changes are turned into Set-Cookie headers when the response headers are
+// sent: at the first WriteHeader (1xx responses other than 101 pass
+// through), Write, ReadFrom, Flush or Hijack, or when the handler returns.
+// A Set, Delete or Clear after that returns [ErrHeadersWritten]: nothing is
+// lost silently. The response writer keeps the Flusher, Hijacker and
+// ReaderFrom abilities of the one beneath it, and implements Unwrap for
+// http.ResponseController, so server-sent events and websockets work.
+//
+// # Caching
+//
+// When the handler read or wrote the session, "Cookie" is merged into the
+// Vary header. A response that sets session cookies is made unstorable by
+// shared caches (Cache-Control "private, no-store" unless it already says
+// private or no-store), with or without package cachehint.
+//
+// # Security
+//
+// Keys derive their MAC and AEAD sub-keys with HKDF-SHA256. Signed and
+// Private values carry an expiry under their MAC or seal and are bound to
+// their cookie name. Rotation: put the new secret first in Options.Keys; a
+// value read under an older key is re-sealed in the same response with its
+// original expiry. Public values are user input: validate them. Cookies are
+// Secure and SameSite=Lax by default; use a "__Host-" prefix to stop
+// sibling subdomains from planting cookies. A client-side session cannot be
+// revoked by deleting it on the server: a copied Signed or Private cookie
+// stays valid until it expires. Bad cookies never fail a request: the key
+// reads as absent and Options.OnInvalid is told.
+//
+// # Compatibility
+//
+// Public values are encoded exactly as js-cookie 3 encodes them, so
+// JSON.parse(Cookies.get(name)) reads what Go wrote and Go reads
+// Cookies.set(name, JSON.stringify(v)). Cookie names are Prefix+key, with
+// keys made of A-Z a-z 0-9 _ - . (1 to 64 bytes).
+package clientsession
+
+//go:generate go test -run ^TestVectors$ -update
