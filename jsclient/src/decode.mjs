@@ -1,0 +1,24 @@
+// RFC 6265 §4.1.1: cookie-octet = %x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E
+const octets = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$/
+
+// FORMAT.md §3: "s1." expiry "." mac "." pct-json. Without the key a page can
+// check the shape and the expiry, not the MAC.
+const signed = /^s1\.([1-9]\d{0,18})\.[\w-]{43}\.(.*)$/
+
+// decode returns the value of a Public (or, with sig, Signed) cookie value
+// read at Unix time now, or undefined when it is malformed or expired. It
+// never throws.
+export default (raw, sig, now) => {
+  // One pair of surrounding quotes is allowed (RFC 6265 §4.1.1).
+  if (raw.length > 1 && raw[0] === '"' && raw.endsWith('"')) raw = raw.slice(1, -1)
+  if (!octets.test(raw)) return
+  if (sig) {
+    const m = signed.exec(raw)
+    if (!m || m[1] <= now) return
+    raw = m[2]
+  }
+  try {
+    // decodeURIComponent rejects a bad %XX and invalid UTF-8; `+` stays `+`.
+    return JSON.parse(decodeURIComponent(raw))
+  } catch {}
+}

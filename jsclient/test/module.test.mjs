@@ -1,0 +1,44 @@
+// The package as bundlers and Node see it: the "exports" map, the files it
+// ships and the declarations.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFileSync, existsSync } from 'node:fs'
+import session from '@fullsession/jsclient'
+import direct from '../src/index.mjs'
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url)))
+
+test('the package name resolves to src/index.mjs', () => {
+  assert.equal(session, direct)
+  assert.deepEqual(Object.keys(session).sort(), ['config', 'get', 'keys', 'onChange', 'remove', 'set', 'withConfig'])
+  assert.equal(session.config.prefix, 'session.')
+})
+
+test('package.json ships the sources and the declarations', () => {
+  assert.equal(pkg.type, 'module')
+  assert.equal(pkg.exports['.'].default, './src/index.mjs')
+  assert.equal(pkg.exports['.'].types, './index.d.ts')
+  assert.equal(pkg.exports['./package.json'], './package.json')
+  assert.ok(existsSync(new URL('../index.d.ts', import.meta.url)))
+  assert.deepEqual(pkg.dependencies, undefined, 'no runtime dependencies')
+})
+
+test('index.d.ts declares every member of the API and every config field', () => {
+  const dts = readFileSync(new URL('../index.d.ts', import.meta.url), 'utf8')
+  for (const name of Object.keys(session)) assert.match(dts, new RegExp(`\\b${name}\\b[(<:?]`), name)
+  for (const name of Object.keys(session.config)) assert.match(dts, new RegExp(`readonly ${name}\\??:`), name)
+})
+
+test('the default config matches clientsession.Options defaults', () => {
+  assert.deepEqual({ ...session.config, protection: { ...session.config.protection } }, {
+    prefix: 'session.',
+    path: '/',
+    sameSite: 'Lax',
+    secure: true,
+    maxAge: 14 * 24 * 3600,
+    maxCookieSize: 4096,
+    maxTotalSize: 6144,
+    protection: {},
+    privatePrefix: '_'
+  })
+})
