@@ -1,0 +1,294 @@
+package bench_test
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/fullsession/fullsession/bench/internal/harness"
+	"github.com/fullsession/fullsession/bench/internal/jar"
+	"github.com/fullsession/fullsession/bench/internal/redisproc"
+)
+
+// redis is started on first use, so that a plain "go test" without -bench
+// starts it only for TestHarnesses, and stopped by TestMain.
+var redis struct {
+	once sync.Once
+	dir  string
+	srv  *redisproc.Server
+	err  error
+}
+
+func redisAddr() (string, error) {
+	redis.once.Do(func() {
+		redis.dir, redis.err = os.MkdirTemp("", "bench-redis")
+		if redis.err == nil {
+			redis.srv, redis.err = redisproc.Start(redis.dir)
+		}
+	})
+	if redis.err != nil {
+		return "", redis.err
+	}
+	return redis.srv.Addr(), nil
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if redis.srv != nil {
+		redis.srv.Close()
+	}
+	if redis.dir != "" {
+		os.RemoveAll(redis.dir)
+	}
+	os.Exit(code)
+}
+
+// stores returns the four stores. Without redis-server it fails under
+// CI=true and otherwise leaves scs-redis out, with a message.
+func stores(tb testing.TB) []harness.Store {
+	tb.Helper()
+	addr, err := redisAddr()
+	switch {
+	case errors.Is(err, redisproc.ErrNotInstalled) && os.Getenv("CI") != "true":
+		tb.Logf("scs-redis left out: %v", err)
+		addr = ""
+	case err != nil:
+		tb.Fatal(err)
+	}
+	all, err := harness.Stores(addr)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		for _, s := range all {
+			s.Close()
+		}
+	})
+	return all
+}
+
+// recorder is a reusable ResponseWriter, so that the measurement does not
+// pay for httptest.ResponseRecorder's buffers.
+type recorder struct {
+	h    http.Header
+	code int
+}
+
+func newRecorder() *recorder { return &recorder{h: make(http.Header)} }
+
+func (w *recorder) Header() http.Header { return w.h }
+func (w *recorder) Write(p []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return len(p), nil
+}
+func (w *recorder) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+}
+func (w *recorder) reset() { clear(w.h); w.code = 0 }
+func (w *recorder) status() int {
+	if w.code == 0 {
+		return http.StatusOK
+	}
+	return w.code
+}
+
+// setCookieBytes is the size of the Set-Cookie header values of a response.
+func setCookieBytes(h http.Header) int {
+	n := 0
+	for _, v := range h.Values("Set-Cookie") {
+		n += len(v)
+	}
+	return n
+}
+
+// pages are the handlers measured, for one store.
+type pages struct {
+	login, read, write http.Handler
+	got                struct {
+		user  harness.User
+		uid   int
+		found bool
+	}
+}
+
+func newPages(st harness.Store, s harness.Session) *pages {
+	p := &pages{}
+	fail := func(w http.ResponseWriter, err error) {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+	}
+	p.login = st.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := st.Login(w, r, s); err != nil {
+			fail(w, err)
+		}
+	}))
+	p.read = st.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, uid, found, err := st.ReadUser(w, r)
+		if err != nil {
+			fail(w, err)
+			return
+		}
+		p.got.user, p.got.uid, p.got.found = u, uid, found
+	}))
+	p.write = st.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := st.SetLang(w, r, "en"); err != nil {
+			fail(w, err)
+		}
+	}))
+	return p
+}
+
+// noStore is the harness without any session library: lib=none.
+type noStore struct{ harness.Store }
+
+func (noStore) Name() string                              { return "none" }
+func (noStore) Middleware(next http.Handler) http.Handler { return next }
+func (noStore) Login(http.ResponseWriter, *http.Request, harness.Session) error {
+	return nil
+}
+func (noStore) ReadUser(http.ResponseWriter, *http.Request) (harness.User, int, bool, error) {
+	return harness.User{}, 0, false, nil
+}
+func (noStore) SetLang(http.ResponseWriter, *http.Request, string) error { return nil }
+func (noStore) Close() error                                             { return nil }
+
+// loggedIn runs the login page once through the library and returns the
+// Cookie header a browser would send afterwards.
+func loggedIn(tb testing.TB, p *pages) string {
+	tb.Helper()
+	var j jar.Jar
+	w := newRecorder()
+	p.login.ServeHTTP(w, newRequest(""))
+	if w.status() != http.StatusOK {
+		tb.Fatalf("login: status %d", w.status())
+	}
+	j.Update(w.h)
+	return j.Header()
+}
+
+func newRequest(cookie string) *http.Request {
+	r, err := http.NewRequest("GET", "http://127.0.0.1/", nil)
+	if err != nil {
+		panic(err)
+	}
+	if cookie != "" {
+		r.Header.Set("Cookie", cookie)
+	}
+	return r
+}
+
+// BenchmarkSession measures req=read|write|cold for every library; see the
+// package documentation.
+func BenchmarkSession(b *testing.B) {
+	all := append(stores(b), noStore{})
+	for _, req := range []string{"read", "write", "cold"} {
+		for _, st := range all {
+			b.Run(fmt.Sprintf("req=%s/lib=%s", req, st.Name()), func(b *testing.B) {
+				p := newPages(st, harness.Fixture())
+				cookie, h := "", p.read
+				if req != "cold" {
+					cookie = loggedIn(b, p)
+				}
+				if req == "write" {
+					h = p.write
+				}
+				run(b, h, newRequest(cookie))
+			})
+		}
+	}
+}
+
+// run serves tmpl through h b.N times. Each iteration copies the request,
+// because some libraries (gorilla's registry) cache state in it: that copy
+// is the one allocation lib=none shows.
+func run(b *testing.B, h http.Handler, tmpl *http.Request) {
+	w := newRecorder()
+	b.ReportAllocs()
+	for b.Loop() {
+		w.reset()
+		r := new(http.Request)
+		*r = *tmpl
+		h.ServeHTTP(w, r)
+		if w.code >= 400 {
+			b.Fatalf("status %d", w.code)
+		}
+	}
+	b.ReportMetric(float64(len(tmpl.Header.Get("Cookie"))), "cookie-B/op")
+	b.ReportMetric(float64(setCookieBytes(w.h)), "setcookie-B/op")
+}
+
+// TestHarnesses checks that every library, driven as the benchmarks drive
+// it, really stores and reads the fixed session: a benchmark of a harness
+// that reads nothing would measure nothing.
+func TestHarnesses(t *testing.T) {
+	want := harness.Fixture()
+	for _, st := range stores(t) {
+		t.Run(st.Name(), func(t *testing.T) {
+			p := newPages(st, want)
+			cookie := loggedIn(t, p)
+			if cookie == "" {
+				t.Fatal("login set no cookie")
+			}
+
+			w := newRecorder()
+			p.read.ServeHTTP(w, newRequest(cookie))
+			if !p.got.found || p.got.user != want.User || p.got.uid != want.AuthUserID {
+				t.Fatalf("read got %+v, want user %+v uid %d", p.got, want.User, want.AuthUserID)
+			}
+			if n := setCookieBytes(w.h); n != 0 {
+				t.Errorf("read sent %d bytes of Set-Cookie", n)
+			}
+
+			w.reset()
+			p.write.ServeHTTP(w, newRequest(cookie))
+			if setCookieBytes(w.h) == 0 {
+				t.Fatal("write sent no Set-Cookie")
+			}
+			var j jar.Jar
+			for _, kv := range strings.Split(cookie, "; ") {
+				name, value, _ := strings.Cut(kv, "=")
+				j.Set(name, value)
+			}
+			j.Update(w.h)
+			got := load(t, st, j.Header())
+			want2 := want
+			want2.Lang = "en"
+			if !got.Equal(want2) {
+				t.Fatalf("after write got %+v, want %+v", got, want2)
+			}
+
+			w.reset()
+			p.got.found = true
+			p.read.ServeHTTP(w, newRequest(""))
+			if w.status() != http.StatusOK || p.got.found {
+				t.Fatalf("cold read: status %d, found %v", w.status(), p.got.found)
+			}
+			if n := setCookieBytes(w.h); n != 0 {
+				t.Fatalf("cold read sent %d bytes of Set-Cookie", n)
+			}
+		})
+	}
+}
+
+// load reads all six keys of the session carried by cookie.
+func load(t *testing.T, st harness.Store, cookie string) harness.Session {
+	t.Helper()
+	var got harness.Session
+	var found bool
+	var err error
+	h := st.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, found, err = st.Load(w, r)
+	}))
+	h.ServeHTTP(newRecorder(), newRequest(cookie))
+	if err != nil || !found {
+		t.Fatalf("Load: found %v, err %v", found, err)
+	}
+	return got
+}
