@@ -23,6 +23,7 @@ type Session struct {
 	w   rw // the response writer wrapper, kept here to save an allocation
 
 	mu        sync.Mutex
+	index     map[string]int // key -> entries index, once there are many
 	scanned   bool
 	accessed  bool
 	committed bool
@@ -75,14 +76,39 @@ func (s *Session) load() {
 			tooMany = true
 			return
 		}
-		s.entries = append(s.entries, entry{key: key, raw: val, in: true})
+		s.add(entry{key: key, raw: val, in: true})
 	})
 	if tooMany {
 		s.m.onInvalid(s.req, "", &FormatError{Cookie: s.m.prefix + "*", Protection: Public, Err: errTooMany})
 	}
 }
 
+// indexAt is the session size from which find uses a map: a linear scan is
+// faster for real sessions, a map keeps a flood of cookies linear.
+const indexAt = 32
+
+func (s *Session) add(e entry) int {
+	s.entries = append(s.entries, e)
+	i := len(s.entries) - 1
+	switch {
+	case s.index != nil:
+		s.index[e.key] = i
+	case len(s.entries) == indexAt:
+		s.index = make(map[string]int, 2*indexAt)
+		for j := range s.entries {
+			s.index[s.entries[j].key] = j
+		}
+	}
+	return i
+}
+
 func (s *Session) find(key string) int {
+	if s.index != nil {
+		if i, ok := s.index[key]; ok {
+			return i
+		}
+		return -1
+	}
 	for i := range s.entries {
 		if s.entries[i].key == key {
 			return i
@@ -222,8 +248,7 @@ func (s *Session) Set(key string, v any) error {
 	}
 	i := s.find(key)
 	if i < 0 {
-		s.entries = append(s.entries, entry{key: key})
-		i = len(s.entries) - 1
+		i = s.add(entry{key: key})
 	}
 	e := &s.entries[i]
 	e.op, e.js, e.out = opSet, js, out

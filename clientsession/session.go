@@ -59,7 +59,7 @@ const (
 
 	maxMaxAge      = 400 * 24 * time.Hour // browsers cap expiry at about 400 days
 	maxKeyLen      = 64
-	maxCookiesRead = 256 // browsers keep ~180 per domain; more is an attack
+	maxCookiesRead = 4096 // browsers keep ~180 per domain; more is an attack
 )
 
 // Options configures a [Manager]. Only Keys is required; every other zero
