@@ -1,0 +1,283 @@
+// Package varnishtest starts a real varnishd for integration tests.
+//
+// Start runs "varnishd -F" on a free loopback port with a VCL of the test's
+// choosing, waits until the child process runs, and stops it when the test
+// ends. Tests that call Start are skipped when varnishd is not installed,
+// except under CI=true, where a missing varnishd fails the test: the
+// integration tests must really run there.
+//
+//	v := varnishtest.Start(t, varnishtest.Options{
+//		VCL:     varnish.DefaultVCL, // github.com/fullsession/fullsession/cachehint/varnish
+//		Backend: origin.Listener.Addr().String(),
+//	})
+//	resp, err := http.Get(v.URL + "/page")
+//
+// varnishd runs with "-j none" (no privilege separation), so the files in
+// t.TempDir() stay readable when the tests run as root.
+package varnishtest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Options configures Start.
+type Options struct {
+	// VCL is the VCL program's source text. Required.
+	VCL string
+	// Backend is the origin's "host:port". When set, it replaces the
+	// .host and .port of the first backend in VCL (see SetBackend).
+	Backend string
+	// Params are extra "name=value" runtime parameters, each passed as -p.
+	Params []string
+	// Storage is the -s argument; default "malloc,64m".
+	Storage string
+}
+
+// Varnish is a running varnishd.
+type Varnish struct {
+	// URL is the base URL of the HTTP listener, "http://127.0.0.1:port".
+	URL string
+	// Addr is the HTTP listener's "127.0.0.1:port".
+	Addr string
+	// AdminAddr is the management CLI's "127.0.0.1:port" (-T).
+	AdminAddr string
+	// Dir is the instance's working directory (-n).
+	Dir string
+
+	cmd  *exec.Cmd
+	log  *syncBuffer
+	done chan struct{}
+}
+
+// Binary returns the path of varnishd. When it is missing, Binary fails the
+// test under CI=true and skips it otherwise.
+func Binary(t testing.TB) string {
+	t.Helper()
+	if p, err := exec.LookPath("varnishd"); err == nil {
+		return p
+	}
+	for _, p := range []string{"/usr/sbin/varnishd", "/usr/local/sbin/varnishd"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	const msg = "varnishtest: varnishd not found (Debian: apt-get install varnish varnish-modules)"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg + "; skipping outside CI")
+	return ""
+}
+
+// VmodDir returns the directory that holds the Debian vmods (xkey among
+// them), or "" when none is found.
+func VmodDir() string {
+	matches, _ := filepath.Glob("/usr/lib/*/varnish/vmods")
+	for _, m := range matches {
+		if _, err := os.Stat(filepath.Join(m, "libvmod_std.so")); err == nil {
+			return m
+		}
+	}
+	return ""
+}
+
+var (
+	hostRe = regexp.MustCompile(`\.host\s*=\s*"[^"]*"\s*;`)
+	portRe = regexp.MustCompile(`\.port\s*=\s*"[^"]*"\s*;`)
+)
+
+// SetBackend returns vcl with the first .host and .port assignments
+// replaced by those of hostport ("host:port"). It fails when hostport does
+// not parse or vcl has no .host or .port to replace.
+func SetBackend(vcl, hostport string) (string, error) {
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return "", fmt.Errorf("varnishtest: backend %q: %w", hostport, err)
+	}
+	h := hostRe.FindStringIndex(vcl)
+	if h == nil {
+		return "", errors.New("varnishtest: the VCL has no .host to replace")
+	}
+	vcl = vcl[:h[0]] + fmt.Sprintf(".host = %q;", host) + vcl[h[1]:]
+	p := portRe.FindStringIndex(vcl)
+	if p == nil {
+		return "", errors.New("varnishtest: the VCL has no .port to replace")
+	}
+	return vcl[:p[0]] + fmt.Sprintf(".port = %q;", port) + vcl[p[1]:], nil
+}
+
+// Start starts varnishd with o and registers its shutdown with t.Cleanup.
+// It fails the test when varnishd does not start or its child does not run
+// within 60 seconds; varnishd's output is logged when the test fails.
+func Start(t testing.TB, o Options) *Varnish {
+	t.Helper()
+	bin := Binary(t)
+	vcl := o.VCL
+	if o.Backend != "" {
+		var err error
+		if vcl, err = SetBackend(vcl, o.Backend); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	vclPath := filepath.Join(dir, "test.vcl")
+	if err := os.WriteFile(vclPath, []byte(vcl), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var lastErr error
+	// A free port can be taken between freePort and varnishd's bind: retry.
+	for attempt := 0; attempt < 3; attempt++ {
+		v, err := start(t, bin, dir, vclPath, o, attempt)
+		if err == nil {
+			return v
+		}
+		lastErr = err
+		if !strings.Contains(err.Error(), "in use") {
+			break
+		}
+	}
+	t.Fatal(lastErr)
+	return nil
+}
+
+func start(t testing.TB, bin, dir, vclPath string, o Options, attempt int) (*Varnish, error) {
+	addr, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	admin, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	storage := o.Storage
+	if storage == "" {
+		storage = "malloc,64m"
+	}
+	v := &Varnish{
+		URL:       "http://" + addr,
+		Addr:      addr,
+		AdminAddr: admin,
+		Dir:       filepath.Join(dir, fmt.Sprintf("work%d", attempt)),
+		log:       &syncBuffer{},
+		done:      make(chan struct{}),
+	}
+	args := []string{"-F", "-j", "none", "-n", v.Dir, "-a", addr, "-T", admin,
+		"-f", vclPath, "-s", storage, "-l", "16m",
+		"-p", "thread_pools=1", "-p", "thread_pool_min=10", "-p", "thread_pool_max=200"}
+	if d := VmodDir(); d != "" {
+		args = append(args, "-p", "vmod_path="+d)
+	}
+	for _, p := range o.Params {
+		args = append(args, "-p", p)
+	}
+	v.cmd = exec.Command(bin, args...)
+	v.cmd.Stdout = v.log
+	v.cmd.Stderr = v.log
+	// Own process group, so that stopping reaches the cache child too.
+	v.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := v.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("varnishtest: start %s: %w", bin, err)
+	}
+	go func() { _ = v.cmd.Wait(); close(v.done) }()
+	if err := v.waitRunning(60 * time.Second); err != nil {
+		v.stop()
+		return nil, fmt.Errorf("%w\nvarnishd output:\n%s", err, v.log.String())
+	}
+	t.Cleanup(func() {
+		v.stop()
+		if t.Failed() {
+			t.Logf("varnishd output:\n%s", v.log.String())
+		}
+	})
+	return v, nil
+}
+
+// waitRunning polls the management CLI until the child runs and the HTTP
+// port accepts connections, without sending HTTP requests that could reach
+// the test's origin.
+func (v *Varnish) waitRunning(timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		select {
+		case <-v.done:
+			return errors.New("varnishtest: varnishd exited during start-up")
+		default:
+		}
+		out, err := v.Adm("status")
+		if err == nil && strings.Contains(out, "running") {
+			if c, err := net.DialTimeout("tcp", v.Addr, time.Second); err == nil {
+				c.Close()
+				return nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("varnishtest: varnishd not running after %s", timeout)
+}
+
+// Adm runs varnishadm against this instance and returns its output.
+func (v *Varnish) Adm(args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "varnishadm", append([]string{"-n", v.Dir, "-t", "5"}, args...)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return string(out), fmt.Errorf("varnishtest: varnishadm %s: %w: %s", strings.Join(args, " "), err, out)
+	}
+	return string(out), nil
+}
+
+// Log returns what varnishd printed so far.
+func (v *Varnish) Log() string { return v.log.String() }
+
+// stop sends SIGTERM to varnishd's process group and SIGKILL after 10
+// seconds if it has not exited.
+func (v *Varnish) stop() {
+	pgid := v.cmd.Process.Pid
+	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	select {
+	case <-v.done:
+	case <-time.After(10 * time.Second):
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		<-v.done
+	}
+}
+
+func freePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("varnishtest: find a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
