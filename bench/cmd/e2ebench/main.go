@@ -1,0 +1,285 @@
+// Command e2ebench loads the same small chi application (package
+// bench/internal/app) built three ways, with clientsession, scs+Redis and
+// gorilla CookieStore, and prints requests/s and p50/p99 latencies for a
+// session-reading page and a session-writing page, all in the same run.
+//
+//	go run ./bench/cmd/e2ebench [-concurrency 16] [-duration 8s] [-requests 400000] [-count 1]
+//
+// Each application runs in its own child process (this binary with -serve)
+// on 127.0.0.1, so the load generator's work and garbage collection are not
+// charged to the server; Redis runs as a third process (redis-server from
+// Debian, started here). Every worker of the load generator is a separate
+// user with its own session, logged in before the measurement. Each case is
+// warmed up for a tenth of its duration first.
+//
+// Output lines are in Go's benchmark format, so benchstat reads them:
+//
+//	BenchmarkE2E/page=read/app=clientsession-2  N  ns/op  req/s  p50-us  p99-us
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/fullsession/fullsession/bench/internal/app"
+	"github.com/fullsession/fullsession/bench/internal/harness"
+	"github.com/fullsession/fullsession/bench/internal/jar"
+	"github.com/fullsession/fullsession/bench/internal/load"
+	"github.com/fullsession/fullsession/bench/internal/redisproc"
+)
+
+var apps = []string{"clientsession", "scs-redis", "gorilla"}
+
+func main() {
+	serve := flag.String("serve", "", "internal: serve the app built with this library and print its address")
+	redisAddr := flag.String("redis", "", "internal: Redis address for -serve scs-redis")
+	concurrency := flag.Int("concurrency", 16, "concurrent users (workers)")
+	duration := flag.Duration("duration", 8*time.Second, "measured time per case")
+	requests := flag.Int("requests", 400_000, "maximum requests per case")
+	count := flag.Int("count", 1, "rounds of all cases (for benchstat)")
+	flag.Parse()
+	log.SetFlags(0)
+	log.SetPrefix("e2ebench: ")
+
+	if *serve != "" {
+		if err := serveApp(*serve, *redisAddr); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
+	if err := run(*concurrency, *duration, *requests, *count); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// serveApp is the child process: it serves one variant on a free loopback
+// port, prints the address on stdout, and runs until stdin closes (the
+// parent exiting, or closing the pipe, stops it).
+func serveApp(lib, redisAddr string) error {
+	var st harness.Store
+	var err error
+	switch lib {
+	case "clientsession":
+		st, err = harness.NewClientSession()
+	case "gorilla":
+		st = harness.NewGorilla()
+	case "scs-redis":
+		st, err = harness.NewSCSRedis(redisAddr, 0)
+	default:
+		err = fmt.Errorf("unknown library %q", lib)
+	}
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: app.New(st), ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	fmt.Println(ln.Addr().String())
+	io.Copy(io.Discard, os.Stdin)
+	return srv.Close()
+}
+
+type child struct {
+	name string
+	base string
+	cmd  *exec.Cmd
+	in   io.WriteCloser
+}
+
+func startChild(lib, redisAddr string) (*child, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(exe, "-serve", lib, "-redis", redisAddr)
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return nil, fmt.Errorf("child %s: %w", lib, err)
+	}
+	base := "http://" + strings.TrimSpace(line)
+	if err := load.CheckLoopback(base); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return nil, err
+	}
+	return &child{name: lib, base: base, cmd: cmd, in: in}, nil
+}
+
+func (c *child) stop() {
+	c.in.Close()
+	done := make(chan struct{})
+	go func() { c.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		c.cmd.Process.Kill()
+		<-done
+	}
+}
+
+func run(concurrency int, duration time.Duration, requests, count int) error {
+	dir, err := os.MkdirTemp("", "e2ebench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	rs, err := redisproc.Start(dir)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+
+	var children []*child
+	defer func() {
+		for _, c := range children {
+			c.stop()
+		}
+	}()
+	for _, lib := range apps {
+		c, err := startChild(lib, rs.Addr())
+		if err != nil {
+			return err
+		}
+		children = append(children, c)
+	}
+
+	fmt.Printf("goos: %s\ngoarch: %s\npkg: github.com/fullsession/fullsession/bench/cmd/e2ebench\n", runtime.GOOS, runtime.GOARCH)
+	fmt.Printf("cpu: %s\n", cpuModel())
+	fmt.Printf("concurrency: %d\n", concurrency)
+	client := load.NewClient(concurrency)
+	for range count {
+		for _, page := range []string{"read", "write"} {
+			for _, c := range children {
+				if err := runCase(client, c, page, concurrency, duration, requests); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// runCase logs every worker in as its own user, warms up, then measures.
+func runCase(client *http.Client, c *child, page string, concurrency int, duration time.Duration, requests int) error {
+	ctx := context.Background()
+	jars := make([]jar.Jar, concurrency)
+	for w := range jars {
+		if err := send(ctx, client, &jars[w], "GET", fmt.Sprintf("%s/login?uid=%d", c.base, 1000+w), http.StatusNoContent, nil); err != nil {
+			return fmt.Errorf("%s login: %w", c.name, err)
+		}
+	}
+	do := requestFunc(client, c.base, page, jars)
+	warm := load.Config{Concurrency: concurrency, Requests: requests / 10, Duration: duration / 10, Do: do}
+	if res, _ := load.Run(ctx, warm); res.Errors > 0 {
+		return fmt.Errorf("%s %s warm-up: %d errors, first: %v", c.name, page, res.Errors, res.FirstErr)
+	}
+	res, err := load.Run(ctx, load.Config{Concurrency: concurrency, Requests: requests, Duration: duration, Do: do})
+	if err != nil {
+		return err
+	}
+	if res.Errors > 0 {
+		return fmt.Errorf("%s %s: %d of %d requests failed, first: %v", c.name, page, res.Errors, res.Requests, res.FirstErr)
+	}
+	fmt.Printf("BenchmarkE2E/page=%s/app=%s-%d\t%d\t%.0f ns/op\t%.0f req/s\t%.1f p50-us\t%.1f p99-us\n",
+		page, c.name, runtime.GOMAXPROCS(0), res.Requests,
+		float64(res.Elapsed.Nanoseconds())/float64(res.Requests), res.RPS(),
+		us(res.Percentile(0.50)), us(res.Percentile(0.99)))
+	return nil
+}
+
+func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+
+// requestFunc returns the load's Do: reads check that the page greets this
+// worker's own user; writes flip the worker's language each time, so every
+// write is a real change.
+func requestFunc(client *http.Client, base, page string, jars []jar.Jar) func(context.Context, int) error {
+	if page == "read" {
+		url := base + "/read"
+		return func(ctx context.Context, w int) error {
+			want := fmt.Appendf(nil, "(#%d)", 1000+w)
+			return send(ctx, client, &jars[w], "GET", url, http.StatusOK, want)
+		}
+	}
+	flip := make([]bool, len(jars))
+	return func(ctx context.Context, w int) error {
+		flip[w] = !flip[w]
+		lang := "en"
+		if !flip[w] {
+			lang = "fr"
+		}
+		return send(ctx, client, &jars[w], "POST", base+"/lang?lang="+lang, http.StatusNoContent, nil)
+	}
+}
+
+var errBody = errors.New("response body does not greet this user")
+
+func send(ctx context.Context, client *http.Client, j *jar.Jar, method, url string, wantCode int, wantBody []byte) error {
+	// Not bound to the run's deadline: an in-flight request completes, so
+	// the server never sees a cancelled request (scs would log it).
+	req, err := http.NewRequestWithContext(context.WithoutCancel(ctx), method, url, nil)
+	if err != nil {
+		return err
+	}
+	j.Apply(req)
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != wantCode {
+		return fmt.Errorf("%s %s: status %d: %.200s", method, url, resp.StatusCode, body)
+	}
+	if wantBody != nil && !bytes.Contains(body, wantBody) {
+		return errBody
+	}
+	j.Update(resp.Header)
+	return nil
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}
