@@ -19,11 +19,13 @@ type SCS struct {
 	closeFn func() error
 }
 
-// NewSCSMemory returns scs with its in-process memstore.
+// NewSCSMemory returns scs with its in-process memstore, without the
+// memstore's expiry sweeper: no benchmark session expires, and memstore's
+// StopCleanup races with the sweeper's start (it reads the stop channel the
+// goroutine writes), which the race detector reports.
 func NewSCSMemory() *SCS {
-	ms := memstore.New()
-	s := newSCS("scs-mem", ms)
-	s.closeFn = func() error { ms.StopCleanup(); return nil }
+	s := newSCS("scs-mem", memstore.NewWithCleanupInterval(0))
+	s.closeFn = func() error { return nil }
 	return s
 }
 
