@@ -88,52 +88,59 @@ func unhex(c byte) (byte, bool) {
 	return 0, false
 }
 
-// decodePct decodes %XX escapes (either case). "+" stays "+". The result
-// must be valid UTF-8, as decodeURIComponent requires.
-func decodePct(s string) ([]byte, error) {
-	out := make([]byte, 0, len(s))
+// appendUnescape appends s with %XX escapes (either case) decoded. "+"
+// stays "+". The bytes it adds must be valid UTF-8, as decodeURIComponent
+// requires.
+func appendUnescape(dst []byte, s string) ([]byte, error) {
+	start := len(dst)
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c != '%' {
-			out = append(out, c)
+			dst = append(dst, c)
 			continue
 		}
 		if i+2 >= len(s) {
-			return nil, errEscape
+			return dst[:start], errEscape
 		}
 		hi, ok1 := unhex(s[i+1])
 		lo, ok2 := unhex(s[i+2])
 		if !ok1 || !ok2 {
-			return nil, errEscape
+			return dst[:start], errEscape
 		}
-		out = append(out, hi<<4|lo)
+		dst = append(dst, hi<<4|lo)
 		i += 2
 	}
-	if !utf8.Valid(out) {
-		return nil, errUTF8
+	if !utf8.Valid(dst[start:]) {
+		return dst[:start], errUTF8
 	}
-	return out, nil
+	return dst, nil
 }
 
-// decodeJSON turns a Public value or a Signed payload into JSON text.
-func decodeJSON(s string) ([]byte, error) {
-	b, err := decodePct(s)
+// Decoders append what they decode to dst (a per-request arena, so that
+// reading several keys costs one allocation) and return the grown dst and
+// the JSON text, which aliases it.
+
+// appendJSON decodes a Public value or a Signed payload into JSON text.
+func appendJSON(dst []byte, s string) ([]byte, []byte, error) {
+	start := len(dst)
+	dst, err := appendUnescape(dst, s)
 	if err != nil {
-		return nil, err
+		return dst, nil, err
 	}
-	if !json.Valid(b) {
-		return nil, errJSON
+	js := dst[start:len(dst):len(dst)]
+	if !json.Valid(js) {
+		return dst[:start], nil, errJSON
 	}
-	return b, nil
+	return dst, js, nil
 }
 
 // decodePublic reads a Public cookie value (FORMAT.md §2).
-func decodePublic(v string) ([]byte, error) {
+func decodePublic(dst []byte, v string) ([]byte, []byte, error) {
 	v, err := unquote(v)
 	if err != nil {
-		return nil, err
+		return dst, nil, err
 	}
-	return decodeJSON(v)
+	return appendJSON(dst, v)
 }
 
 // appendPublic appends the Public encoding of the JSON text js.
@@ -156,37 +163,38 @@ func appendSigned(dst []byte, k *key, name string, exp int64, js []byte) []byte 
 
 // openSigned verifies a Signed value and returns its JSON, its expiry and
 // the index of the key that verified it.
-func openSigned(ks []*key, name, v string, now int64) (js []byte, exp int64, ki int, err error) {
+func openSigned(dst []byte, ks []*key, name, v string, now int64) (_, js []byte, exp int64, ki int, err error) {
 	v, err = unquote(v)
 	if err != nil {
-		return nil, 0, 0, err
+		return dst, nil, 0, 0, err
 	}
 	if len(v) < len(signedMarker) || v[:len(signedMarker)] != signedMarker {
-		return nil, 0, 0, errSignedForm
+		return dst, nil, 0, 0, errSignedForm
 	}
 	rest := v[len(signedMarker):]
 	dot := strings.IndexByte(rest, '.')
 	if dot < 1 || dot > 19 || len(rest) < dot+1+macLen+1 || rest[dot+1+macLen] != '.' {
-		return nil, 0, 0, errSignedForm
+		return dst, nil, 0, 0, errSignedForm
 	}
 	expText, mac, payload := rest[:dot], rest[dot+1:dot+1+macLen], rest[dot+2+macLen:]
 	exp, ok := parseExpiry(expText)
 	if !ok {
-		return nil, 0, 0, errSignedForm
+		return dst, nil, 0, 0, errSignedForm
 	}
-	js, err = decodeJSON(payload)
+	start := len(dst)
+	dst, js, err = appendJSON(dst, payload)
 	if err != nil {
-		return nil, 0, 0, err
+		return dst, nil, 0, 0, err
 	}
 	for i, k := range ks {
 		if k.verifyMAC(mac, name, expText, js) {
 			if exp <= now {
-				return nil, 0, 0, errExpired
+				return dst[:start], nil, 0, 0, errExpired
 			}
-			return js, exp, i, nil
+			return dst, js, exp, i, nil
 		}
 	}
-	return nil, 0, 0, errMAC
+	return dst[:start], nil, 0, 0, errMAC
 }
 
 // parseExpiry parses 1 to 19 decimal digits without a leading zero.
@@ -228,23 +236,32 @@ func appendPrivate(dst []byte, k *key, name string, exp int64, js []byte) []byte
 	rand.Read(nonce) // never fails (crypto/rand, Go 1.24+)
 	pt := binary.BigEndian.AppendUint64(raw[len(raw):len(raw)], uint64(exp))
 	pt = append(pt, js...)
-	sealed := k.aead.Seal(raw, nonce, pt, k.ad(name))
+	sealed := k.aead.Seal(raw, nonce, pt, appendAD(nil, name))
 	return b64.AppendEncode(dst, sealed)
 }
 
-// openPrivate opens a Private value, trying the key whose id it names.
-func openPrivate(ks []*key, name, v string, now int64) (js []byte, exp int64, ki int, err error) {
+// appendAD appends the associated data that binds a seal to its cookie name.
+func appendAD(dst []byte, name string) []byte {
+	dst = append(dst, adLabel...)
+	dst = append(dst, 0)
+	return append(dst, name...)
+}
+
+// openPrivate opens a Private value with the key whose id it names.
+func openPrivate(dst []byte, ks []*key, name, v string, now int64) (_, js []byte, exp int64, ki int, err error) {
 	v, err = unquote(v)
 	if err != nil {
-		return nil, 0, 0, err
+		return dst, nil, 0, 0, err
 	}
 	if len(v) < b64.EncodedLen(sealOverhead) {
-		return nil, 0, 0, errSealForm
+		return dst, nil, 0, 0, errSealForm
 	}
-	raw, err := b64.DecodeString(v)
-	if err != nil || raw[0] != sealVersion {
-		return nil, 0, 0, errSealForm
+	start := len(dst)
+	dst, err = b64.AppendDecode(dst, []byte(v))
+	if err != nil || dst[start] != sealVersion {
+		return dst[:start], nil, 0, 0, errSealForm
 	}
+	raw := dst[start:]
 	ki = -1
 	for i, k := range ks {
 		if string(raw[1:1+keyIDLen]) == string(k.id[:]) {
@@ -253,22 +270,23 @@ func openPrivate(ks []*key, name, v string, now int64) (js []byte, exp int64, ki
 		}
 	}
 	if ki < 0 {
-		return nil, 0, 0, errUnknownKey
+		return dst[:start], nil, 0, 0, errUnknownKey
 	}
-	k := ks[ki]
 	nonce := raw[1+keyIDLen : 1+keyIDLen+nonceLen]
 	ct := raw[1+keyIDLen+nonceLen:]
-	pt, err := k.aead.Open(ct[:0], nonce, ct, k.ad(name))
+	dst = appendAD(dst, name)
+	ad := dst[start+len(raw):]
+	pt, err := ks[ki].aead.Open(ct[:0], nonce, ct, ad)
 	if err != nil {
-		return nil, 0, 0, errOpen
+		return dst[:start], nil, 0, 0, errOpen
 	}
 	exp = int64(binary.BigEndian.Uint64(pt))
 	if exp <= now {
-		return nil, 0, 0, errExpired
+		return dst[:start], nil, 0, 0, errExpired
 	}
-	js = pt[8:]
+	js = pt[8:len(pt):len(pt)]
 	if !utf8.Valid(js) || !json.Valid(js) {
-		return nil, 0, 0, errJSON
+		return dst[:start], nil, 0, 0, errJSON
 	}
-	return js, exp, ki, nil
+	return dst, js, exp, ki, nil
 }

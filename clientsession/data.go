@@ -22,6 +22,7 @@ type Session struct {
 	req *http.Request
 	w   rw // the response writer wrapper, kept here to save an allocation
 
+	arena     []byte // decoded values, one allocation for all keys
 	mu        sync.Mutex
 	index     map[string]int // key -> entries index, once there are many
 	scanned   bool
@@ -34,9 +35,10 @@ type Session struct {
 // entry is one session key: the cookie that came with the request, if
 // any, and the change to send, if any.
 type entry struct {
-	key string
-	raw string // cookie value as received ("" when not in the request)
-	in  bool   // a cookie came with the request
+	key  string
+	name string // cookie name: Prefix + key
+	raw  string // cookie value as received ("" when not in the request)
+	in   bool   // a cookie came with the request
 
 	state uint8  // of the received value: stUnread, stValid, stInvalid
 	js    []byte // decoded JSON (valid received value, or pending Set)
@@ -68,7 +70,7 @@ func (s *Session) load() {
 	s.scanned = true
 	s.entries = s.inline[:0]
 	tooMany := false
-	scanCookies(s.req.Header["Cookie"], s.m.prefix, func(key, val string) {
+	scanCookies(s.req.Header["Cookie"], s.m.prefix, func(name, key, val string) {
 		if !validKey(key) || s.find(key) >= 0 {
 			return
 		}
@@ -76,7 +78,7 @@ func (s *Session) load() {
 			tooMany = true
 			return
 		}
-		s.add(entry{key: key, raw: val, in: true})
+		s.add(entry{key: key, name: name, raw: val, in: true})
 	})
 	if tooMany {
 		s.m.onInvalid(s.req, "", &FormatError{Cookie: s.m.prefix + "*", Protection: Public, Err: errTooMany})
@@ -122,21 +124,23 @@ func (s *Session) decode(e *entry) {
 	if e.state != stUnread {
 		return
 	}
-	name := s.m.prefix + e.key
+	if s.arena == nil {
+		s.arena = make([]byte, 0, 512)
+	}
 	p := s.m.Protection(e.key)
 	var err error
 	var ki int
 	switch p {
 	case Public:
-		e.js, err = decodePublic(e.raw)
+		s.arena, e.js, err = decodePublic(s.arena, e.raw)
 	case Signed:
-		e.js, e.exp, ki, err = openSigned(s.m.keys, name, e.raw, s.m.now().Unix())
+		s.arena, e.js, e.exp, ki, err = openSigned(s.arena, s.m.keys, e.name, e.raw, s.m.now().Unix())
 	case Private:
-		e.js, e.exp, ki, err = openPrivate(s.m.keys, name, e.raw, s.m.now().Unix())
+		s.arena, e.js, e.exp, ki, err = openPrivate(s.arena, s.m.keys, e.name, e.raw, s.m.now().Unix())
 	}
 	if err != nil {
 		e.state, e.js = stInvalid, nil
-		s.m.onInvalid(s.req, e.key, &FormatError{Cookie: name, Protection: p, Err: err})
+		s.m.onInvalid(s.req, e.key, &FormatError{Cookie: e.name, Protection: p, Err: err})
 		return
 	}
 	e.state = stValid
@@ -248,7 +252,7 @@ func (s *Session) Set(key string, v any) error {
 	}
 	i := s.find(key)
 	if i < 0 {
-		i = s.add(entry{key: key})
+		i = s.add(entry{key: key, name: name})
 	}
 	e := &s.entries[i]
 	e.op, e.js, e.out = opSet, js, out
@@ -415,7 +419,7 @@ func (s *Session) commit(h http.Header) {
 
 // setCookie returns the Set-Cookie value for e, or "" when e is unchanged.
 func (s *Session) setCookie(e *entry) string {
-	name := s.m.prefix + e.key
+	name := e.name
 	maxAge := int64(s.m.maxAge / 1e9)
 	value := e.out
 	switch {

@@ -106,11 +106,3 @@ func (k *key) verifyMAC(mac, name, exp string, js []byte) bool {
 	k.macs.Put(st)
 	return diff == 0
 }
-
-// ad is the AEAD associated data binding a seal to its cookie name.
-func (k *key) ad(name string) []byte {
-	ad := make([]byte, 0, len(adLabel)+1+len(name))
-	ad = append(ad, adLabel...)
-	ad = append(ad, 0)
-	return append(ad, name...)
-}

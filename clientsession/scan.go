@@ -2,11 +2,11 @@ package clientsession
 
 import "strings"
 
-// scanCookies calls fn(key, value) for each cookie in the Cookie header
+// scanCookies calls fn(name, key, value) for each cookie in the Cookie header
 // lines whose name starts with prefix, in order, without allocating.
 // Pairs are split at ";" and trimmed of spaces and tabs; a pair without "="
 // is skipped, as browsers do.
-func scanCookies(lines []string, prefix string, fn func(key, value string)) {
+func scanCookies(lines []string, prefix string, fn func(name, key, value string)) {
 	for _, line := range lines {
 		for len(line) > 0 {
 			var part string
@@ -22,7 +22,7 @@ func scanCookies(lines []string, prefix string, fn func(key, value string)) {
 			}
 			name := trimSpace(part[:eq])
 			if len(name) > len(prefix) && name[:len(prefix)] == prefix {
-				fn(name[len(prefix):], trimSpace(part[eq+1:]))
+				fn(name, name[len(prefix):], trimSpace(part[eq+1:]))
 			}
 		}
 	}

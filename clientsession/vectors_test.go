@@ -166,11 +166,11 @@ func TestVectors(t *testing.T) {
 			var err error
 			switch v.Protection {
 			case "public":
-				got, err = decodePublic(v.Value)
+				_, got, err = decodePublic(nil, v.Value)
 			case "signed":
-				got, _, _, err = openSigned(ks, v.Cookie, v.Value, vf.Now)
+				_, got, _, _, err = openSigned(nil, ks, v.Cookie, v.Value, vf.Now)
 			case "private":
-				got, _, _, err = openPrivate(ks, v.Cookie, v.Value, vf.Now)
+				_, got, _, _, err = openPrivate(nil, ks, v.Cookie, v.Value, vf.Now)
 			default:
 				t.Fatalf("unknown protection %q", v.Protection)
 			}
