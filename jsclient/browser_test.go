@@ -1,0 +1,454 @@
+package jsclient_test
+
+// Real-browser tests: headless Debian Chromium, driven by chromedp, against
+// an httptest server that uses the real clientsession middleware.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/fullsession/fullsession/clientsession"
+	"github.com/fullsession/fullsession/jsclient"
+)
+
+const chromiumPath = "/usr/bin/chromium"
+
+// insecureHost resolves to 127.0.0.1 inside the browser only. Unlike
+// 127.0.0.1 it is not a secure context, so pages there lack the Cookie Store
+// API and exercise the fallback.
+const insecureHost = "insecure.test"
+
+// values holds what must survive Go -> JS and JS -> Go: the characters that
+// broke the 2009 middleware, accents, emoji, nesting and a 3 KB string.
+var values = map[string]any{
+	"space":     "Ann Lee",
+	"ascii":     printableASCII(),
+	"comma":     "Lee, Ann, Jr",
+	"quote":     `say "hi"`,
+	"semicolon": "a;b; c",
+	"backslash": `C:\dir\ \"x\"`,
+	"percent":   "100% %41 %zz",
+	"plus":      "1+1 = 2 + ",
+	"accents":   "Renée Müller à Orléans, ça va",
+	"emoji":     "🏠 maison 👍🏽 🇫🇷",
+	"nested": map[string]any{
+		"a": map[string]any{"b": []any{1.0, "x y", map[string]any{"c": nil}}},
+		"d": true, "e": -1.5, "f": "é;\"\\,%+",
+	},
+	// 3072 characters, about 3.8 KB once encoded: under the 4096-byte cap.
+	"big": strings.Repeat("abcdefghijklmnopqrstuvwxyz0123456789 ,é", 79)[:3072],
+}
+
+// printableASCII returns the characters from space to tilde.
+func printableASCII() string {
+	b := make([]byte, 0, 95)
+	for c := byte(' '); c <= '~'; c++ {
+		b = append(b, c)
+	}
+	return string(b)
+}
+
+// keysOf returns the keys of values.
+func keysOf() []string {
+	ks := make([]string, 0, len(values))
+	for k := range values {
+		ks = append(ks, k)
+	}
+	return ks
+}
+
+// newSite starts the test server: the module, a page that imports it, and
+// endpoints through which the test reads and writes the session from Go.
+func newSite(t *testing.T) (*httptest.Server, *clientsession.Manager) {
+	t.Helper()
+	m := newManager(t, clientsession.Options{
+		Insecure:     true, // plain http://; the Secure attribute is tested in Node
+		MaxTotalSize: 30000,
+		Protection:   map[string]clientsession.Protection{"sig": clientsession.Signed},
+		OnInvalid:    func(*http.Request, string, error) {},
+	})
+	script := jsclient.ScriptURL(m)
+	mux := http.NewServeMux()
+	mux.Handle(jsclient.Path, jsclient.Handler(m))
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><title>t</title><script type="module">
+import session from %q
+window.session = session
+window.ready = true
+</script>`, script)
+	})
+	// POST /go/set stores each member of a JSON object.
+	mux.HandleFunc("POST /go/set", func(w http.ResponseWriter, r *http.Request) {
+		var in map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		s := clientsession.From(r)
+		for k, v := range in {
+			if err := s.Set(k, v); err != nil {
+				http.Error(w, err.Error(), 500)
+				return
+			}
+		}
+		w.WriteHeader(204)
+	})
+	// GET /go/get?key=a&key=b returns {"a": value, ...} for the keys found.
+	mux.HandleFunc("GET /go/get", func(w http.ResponseWriter, r *http.Request) {
+		out := map[string]any{}
+		for _, k := range r.URL.Query()["key"] {
+			var v any
+			found, err := clientsession.From(r).Get(k, &v)
+			if err != nil {
+				http.Error(w, err.Error(), 500)
+				return
+			}
+			if found {
+				out[k] = v
+			}
+		}
+		json.NewEncoder(w).Encode(out)
+	})
+	srv := httptest.NewServer(m.Middleware(mux))
+	t.Cleanup(srv.Close)
+	return srv, m
+}
+
+// startBrowser starts one headless Chromium for the calling test, with the
+// flags issue 4 lists and a fresh profile. Under CI=true a missing Chromium
+// fails the test instead of skipping it.
+func startBrowser(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("chromium is required under CI: %v (go_test.sh installs it)", err)
+		}
+		t.Skipf("skipping browser tests: %v (install Debian's chromium)", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Second)
+	t.Cleanup(cancel)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("host-resolver-rules", "MAP "+insecureHost+" 127.0.0.1"),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	t.Cleanup(cancelAlloc)
+	browser, cancelBrowser := chromedp.NewContext(alloc)
+	t.Cleanup(cancelBrowser)
+	if err := chromedp.Do(browser); err != nil {
+		t.Fatalf("starting chromium: %v", err)
+	}
+	return browser
+}
+
+// tab is one page in the browser.
+type tab struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+// openTab opens url in a new tab. With fresh, the tab gets its own browser
+// context (its own cookie jar); otherwise it shares parent's, as a second
+// tab of the same profile does.
+func openTab(t *testing.T, parent context.Context, fresh bool, url string) *tab {
+	t.Helper()
+	var opts []chromedp.ContextOption
+	if fresh {
+		opts = append(opts, chromedp.WithNewBrowserContext())
+	}
+	opts = append(opts, chromedp.WithListener(func(ev any) {
+		switch ev := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			d := ev.ExceptionDetails
+			desc := ""
+			if d.Exception != nil {
+				desc = d.Exception.Description
+			}
+			t.Logf("page exception: %s %s (%s:%d)", d.Text, desc, d.URL, d.LineNumber)
+		case *runtime.EventConsoleAPICalled:
+			for _, a := range ev.Args {
+				t.Logf("console.%s: %s", ev.Type, a.Value)
+			}
+		}
+	}))
+	ctx, cancel := chromedp.NewContext(parent, opts...)
+	t.Cleanup(cancel)
+	tb := &tab{t: t, ctx: ctx}
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		t.Fatalf("opening %s: %v", url, err)
+	}
+	tb.waitFor("window.ready === true", "the module to load from "+url)
+	return tb
+}
+
+// eval runs js (awaiting a returned promise) and decodes its result into
+// out, unless out is nil.
+func (tb *tab) eval(js string, out any) {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, 15*time.Second)
+	defer cancel()
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		tb.t.Fatalf("evaluating %s: %v", js, err)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			tb.t.Fatalf("evaluating %s: result %s: %v", js, raw, err)
+		}
+	}
+}
+
+// waitFor polls js in the tab until it is true. It polls on a timer: a
+// background tab runs no animation frames.
+func (tb *tab) waitFor(js string, what string) {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, 15*time.Second)
+	defer cancel()
+	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](js,
+		chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
+	if err != nil {
+		tb.t.Fatalf("waiting for %s: %v", what, err)
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// sameJSON reports whether a and b are equal as JSON values.
+func sameJSON(t *testing.T, a, b any) bool {
+	t.Helper()
+	var x, y any
+	json.Unmarshal([]byte(mustJSON(t, a)), &x)
+	json.Unmarshal([]byte(mustJSON(t, b)), &y)
+	return reflect.DeepEqual(x, y)
+}
+
+// rawCookies is a page expression giving the session cookies as document.cookie shows them.
+const rawCookies = `Object.fromEntries(document.cookie.split('; ').filter(p => p.startsWith('session.'))
+  .map(p => [p.slice(8, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]))`
+
+func TestBrowser(t *testing.T) {
+	srv, m := newSite(t)
+	browser := startBrowser(t)
+	secure := srv.URL + "/"
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	insecure := "http://" + insecureHost + ":" + port + "/"
+
+	t.Run("GoToJS", func(t *testing.T) {
+		tb := openTab(t, browser, true, secure)
+		var status int
+		tb.eval(`fetch('/go/set', {method: 'POST', body: JSON.stringify(`+mustJSON(t, values)+`)}).then(r => r.status)`, &status)
+		if status != 204 {
+			t.Fatalf("POST /go/set: %d", status)
+		}
+		var got map[string]any
+		tb.eval(`Object.fromEntries(session.keys().map(k => [k, session.get(k)]))`, &got)
+		for k, want := range values {
+			if !sameJSON(t, got[k], want) {
+				t.Errorf("JS read %s = %#v, want %#v", k, got[k], want)
+			}
+		}
+		if len(got) != len(values) {
+			t.Errorf("session.keys() gave %d keys, want %d", len(got), len(values))
+		}
+
+		// Writing the same values back from JS gives the same bytes: the two
+		// encoders agree (Go sorts object keys, and JSON.parse keeps that order).
+		var goRaw, jsRaw map[string]string
+		tb.eval(rawCookies, &goRaw)
+		tb.eval(`for (const k of session.keys()) session.set(k, session.get(k)); true`, nil)
+		tb.eval(rawCookies, &jsRaw)
+		for k := range values {
+			if goRaw[k] == "" || goRaw[k] != jsRaw[k] {
+				t.Errorf("%s: Go wrote %q, JS wrote %q", k, goRaw[k], jsRaw[k])
+			}
+		}
+	})
+
+	t.Run("JSToGo", func(t *testing.T) {
+		tb := openTab(t, browser, true, secure)
+		tb.eval(`const v = `+mustJSON(t, values)+`; for (const k in v) session.set(k, v[k]); true`, nil)
+		q := "?key=" + strings.Join(keysOf(), "&key=")
+		var got map[string]any
+		tb.eval(`fetch('/go/get`+q+`').then(r => r.json())`, &got)
+		for k, want := range values {
+			if !sameJSON(t, got[k], want) {
+				t.Errorf("Go read %s = %#v, want %#v", k, got[k], want)
+			}
+		}
+
+		// A value the server would refuse is refused in the page too.
+		var refused string
+		tb.eval(`try { session.set('huge', 'x'.repeat(5000)); 'no error' } catch (e) { e.name }`, &refused)
+		if refused != "RangeError" {
+			t.Errorf("set of a 5 KB value: %s, want RangeError", refused)
+		}
+		tb.eval(`fetch('/go/get?key=huge').then(r => r.json())`, &got)
+		if _, ok := got["huge"]; ok {
+			t.Errorf("the refused value reached the server")
+		}
+	})
+
+	t.Run("PrivateInvisible", func(t *testing.T) {
+		tb := openTab(t, browser, true, secure)
+		var status int
+		tb.eval(`fetch('/go/set', {method: 'POST', body: '{"_secret": "hidden value", "shown": 1}'}).then(r => r.status)`, &status)
+		var seen struct {
+			Cookie string
+			Get    any
+			Keys   []string
+			Set    string
+		}
+		tb.eval(`({cookie: document.cookie, get: session.get('_secret') === undefined ? 'undefined' : 'defined',
+			keys: session.keys(), set: (() => { try { session.set('_secret', 1); return 'no error' } catch (e) { return e.name } })()})`, &seen)
+		if strings.Contains(seen.Cookie, "_secret") || !strings.Contains(seen.Cookie, "session.shown=1") {
+			t.Errorf("document.cookie = %q", seen.Cookie)
+		}
+		if seen.Get != "undefined" || seen.Set != "TypeError" || !reflect.DeepEqual(seen.Keys, []string{"shown"}) {
+			t.Errorf("get %v, set %s, keys %v", seen.Get, seen.Set, seen.Keys)
+		}
+		var got map[string]any
+		tb.eval(`fetch('/go/get?key=_secret').then(r => r.json())`, &got)
+		if got["_secret"] != "hidden value" {
+			t.Errorf("the server lost the Private value: %v", got)
+		}
+	})
+
+	t.Run("SignedOverwritten", func(t *testing.T) {
+		tb := openTab(t, browser, true, secure)
+		var status int
+		tb.eval(`fetch('/go/set', {method: 'POST', body: '{"sig": {"role": "admin"}}'}).then(r => r.status)`, &status)
+		var role, setErr string
+		tb.eval(`session.get('sig').role`, &role)
+		tb.eval(`try { session.set('sig', {role: 'root'}); 'no error' } catch (e) { e.name }`, &setErr)
+		if role != "admin" || setErr != "TypeError" {
+			t.Fatalf("JS read role %q; set gave %s", role, setErr)
+		}
+		var got map[string]any
+		tb.eval(`fetch('/go/get?key=sig').then(r => r.json())`, &got)
+		if !sameJSON(t, got["sig"], map[string]any{"role": "admin"}) {
+			t.Fatalf("server read %v before the overwrite", got)
+		}
+
+		// A script keeps the expiry and MAC but swaps the payload; then one
+		// writes a plain Public value. The server reads both as absent.
+		for _, forge := range []string{
+			`const v = document.cookie.match(/session\.sig=([^;]*)/)[1];
+			 document.cookie = 'session.sig=' + v.split('.').slice(0, 3).join('.') + '.{%22role%22:%22root%22}; Path=/'`,
+			`document.cookie = 'session.sig=' + encodeURIComponent('{"role":"root"}') + '; Path=/'`,
+		} {
+			tb.eval(forge+`; true`, nil)
+			got = nil
+			tb.eval(`fetch('/go/get?key=sig').then(r => r.json())`, &got)
+			if _, ok := got["sig"]; ok {
+				t.Errorf("after %s\nthe server read sig = %v", forge, got["sig"])
+			}
+		}
+	})
+
+	for _, mode := range []struct {
+		name, url   string
+		cookieStore bool
+	}{
+		{"OnChangeCookieStore", secure, true},
+		{"OnChangeFallback", insecure, false},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			one := openTab(t, browser, true, mode.url)
+			two := openTab(t, one.ctx, false, mode.url) // same profile, second tab
+			var env struct{ Secure, Store bool }
+			one.eval(`({secure: isSecureContext, store: 'cookieStore' in window})`, &env)
+			if env.Secure != mode.cookieStore || env.Store != mode.cookieStore {
+				t.Fatalf("%s: isSecureContext %v, cookieStore %v", mode.url, env.Secure, env.Store)
+			}
+			one.eval(`window.events = []; window.off = session.onChange(c => events.push(c)); true`, nil)
+
+			two.eval(`session.set('color', {name: 'blue sky'}); true`, nil)
+			one.waitFor(`events.some(e => e.key === 'color' && e.value.name === 'blue sky')`, "the other tab's set")
+
+			one.eval(`session.set('size', 'L'); true`, nil)
+			one.waitFor(`events.some(e => e.key === 'size' && e.value === 'L')`, "this tab's set")
+
+			two.eval(`fetch('/go/set', {method: 'POST', body: '{"cart": [1, 2]}'}).then(r => r.status)`, nil)
+			one.waitFor(`events.some(e => e.key === 'cart' && e.value.length === 2)`, "a response's Set-Cookie")
+
+			two.eval(`session.remove('color'); true`, nil)
+			one.waitFor(`events.some(e => e.key === 'color' && !('value' in e && e.value !== undefined))`, "the other tab's remove")
+
+			var before, after int
+			one.eval(`off(); events.length`, &before)
+			two.eval(`session.set('size', 'XL'); true`, nil)
+			time.Sleep(1500 * time.Millisecond) // longer than the fallback poll
+			one.eval(`events.length`, &after)
+			if after != before {
+				t.Errorf("%d events after unsubscribing", after-before)
+			}
+		})
+	}
+
+	t.Run("ModuleHeaders", func(t *testing.T) {
+		tb := openTab(t, browser, true, secure)
+		script := jsclient.ScriptURL(m)
+		var h struct {
+			Status        int
+			Type, Cache   string
+			ETag, Nosniff string
+			Again         int
+		}
+		tb.eval(`(async () => {
+			const r = await fetch(`+fmt.Sprintf("%q", script)+`, {cache: 'no-store'})
+			const again = await fetch(`+fmt.Sprintf("%q", script)+`, {cache: 'no-store', headers: {'If-None-Match': r.headers.get('etag')}})
+			return {status: r.status, type: r.headers.get('content-type'), cache: r.headers.get('cache-control'),
+				etag: r.headers.get('etag'), nosniff: r.headers.get('x-content-type-options'), again: again.status}
+		})()`, &h)
+		if h.Status != 200 || h.Type != "text/javascript; charset=utf-8" || h.Cache != "public, max-age=31536000, immutable" ||
+			h.ETag == "" || h.Nosniff != "nosniff" || h.Again != 304 {
+			t.Errorf("module response: %+v", h)
+		}
+
+		// The module in the page is the one from ScriptURL, with m's settings.
+		var loaded struct {
+			URLs   []string
+			Config map[string]any
+		}
+		tb.eval(`({urls: performance.getEntriesByType('resource').map(e => new URL(e.name).pathname),
+			config: session.config})`, &loaded)
+		found := false
+		for _, u := range loaded.URLs {
+			found = found || u == script
+		}
+		if !found {
+			t.Errorf("page loaded %v, not %s", loaded.URLs, script)
+		}
+		if !sameJSON(t, loaded.Config, m.ClientConfig()) {
+			t.Errorf("session.config = %v, want %v", loaded.Config, m.ClientConfig())
+		}
+	})
+}
