@@ -1,0 +1,173 @@
+// Command century is fullsession's example site: a real estate listing of
+// 100,000 properties whose pages come from a shared cache (Varnish) and are
+// still personalised for each visitor, as the Century21 France site did with
+// the original 2009 middleware.
+//
+// Run it with
+//
+//	go run ./examples/century
+//
+// and open http://localhost:8080. The first run generates the property
+// database (SQLite, pure Go, a few seconds) in the user cache folder; later
+// runs reuse it. To run it behind Varnish as in production, see
+// examples/century/README.md and varnish/run.sh.
+//
+// # How a cached page stays personal
+//
+// A property page (/properties/{id}) is rendered without ever reading the
+// session, marked public with a long shared max-age by cachehint, and tagged
+// property-{id}. Every visitor gets the same bytes from the cache. The page
+// script reads the visitor's own cookies with jsclient and fills in "Hello
+// <name>" (the Signed key "user") and the selection star (the Public key
+// "selection", which the star writes in the browser without a request). The
+// private page /selection is rendered on the server from the same cookie.
+// When the real-time updater changes a property, it purges property-{id}.
+//
+// # Configuration
+//
+// Every flag has an environment fallback (the flag wins):
+//
+//	-addr             CENTURY_ADDR              listen address (default :8080)
+//	-db               CENTURY_DB                database file (default <user cache dir>/fullsession/century.db)
+//	-count            CENTURY_COUNT             properties to generate (default 100000)
+//	-keys             CENTURY_SESSION_KEYS      comma-separated secrets, hex or base64, >= 32 bytes each;
+//	                                            none: a random development key and a warning
+//	-update-rate      CENTURY_UPDATE_RATE       property changes per second (default 3; 0 disables)
+//	-varnish          CENTURY_VARNISH_URL       Varnish to purge changed properties from, e.g. http://127.0.0.1:6081
+//	-insecure-cookies CENTURY_INSECURE_COOKIES  cookies without Secure, for plain HTTP (default true)
+//	-trusted-proxies  CENTURY_TRUSTED_PROXIES   CIDRs whose X-Forwarded-For is believed for rate limits
+//	-log-level        CENTURY_LOG_LEVEL         debug, info, warn or error (default info)
+//
+// The site stops gracefully on SIGINT or SIGTERM.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/fullsession/fullsession/clientsession"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stderr, nil); err != nil {
+		if !errors.Is(err, errUsage) {
+			fmt.Fprintln(os.Stderr, err)
+		}
+		os.Exit(2)
+	}
+}
+
+// run starts the site and serves until ctx is done. When ready is not nil
+// it receives the listening address once the site accepts connections.
+func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer, ready chan<- string) error {
+	cfg, err := parseConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	if cfg.DevKey {
+		log.Warn("no session keys configured: using a random development key. " +
+			"Sessions will not survive a restart and cannot be shared between instances. " +
+			"Set -keys or CENTURY_SESSION_KEYS to at least one secret of 32 random bytes (hex or base64) in production.")
+	}
+	if cfg.InsecureCookies {
+		log.Info("session cookies are sent without the Secure attribute (plain HTTP); set -insecure-cookies=false behind TLS")
+	}
+
+	store, err := OpenStore(ctx, cfg.DB, cfg.Count, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	sessions, err := newManager(cfg.Keys, cfg.InsecureCookies, log)
+	if err != nil {
+		return err
+	}
+	purger, err := newPurger(cfg.VarnishURL)
+	if err != nil {
+		return err
+	}
+	upd := newUpdater(store, purger, cfg.UpdateRate, log)
+	handler, err := newSite(siteConfig{
+		Store: store, Sessions: sessions, Log: log, TrustedProxies: cfg.TrustedProxies,
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("century: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	updCtx, stopUpdater := context.WithCancel(ctx)
+	updDone := make(chan struct{})
+	go func() { defer close(updDone); upd.Run(updCtx) }()
+	log.Info("century is serving", "addr", ln.Addr().String(), "properties", store.Count(),
+		"update_rate", cfg.UpdateRate, "varnish", cfg.VarnishURL)
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+
+	select {
+	case err = <-served:
+		stopUpdater()
+		<-updDone
+		return fmt.Errorf("century: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	stopUpdater()
+	<-updDone
+	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		return fmt.Errorf("century: shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// newManager configures the sessions: "user" is Signed so page scripts can
+// read the name but not forge it; keys starting with "_" are Private by
+// default; "selection" is Public so the page script can write it.
+func newManager(keys [][]byte, insecure bool, log *slog.Logger) (*clientsession.Manager, error) {
+	o := clientsession.Options{
+		Keys:       keys,
+		Insecure:   insecure,
+		Protection: map[string]clientsession.Protection{userKey: clientsession.Signed},
+		OnInvalid: func(r *http.Request, key string, err error) {
+			log.InfoContext(r.Context(), "invalid session cookie ignored", "key", key, "err", err)
+		},
+	}
+	if !insecure {
+		// Over HTTPS, pin the cookies to this host (no cookie tossing from
+		// sibling subdomains).
+		o.Prefix = "__Host-session."
+	}
+	m, err := clientsession.New(o)
+	if err != nil {
+		return nil, fmt.Errorf("century: %w", err)
+	}
+	return m, nil
+}

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/go-chi/httprate"
+
+	"github.com/fullsession/fullsession/cachehint"
+	"github.com/fullsession/fullsession/clientsession"
+	"github.com/fullsession/fullsession/jsclient"
+)
+
+// siteConfig is what the site needs to serve requests.
+type siteConfig struct {
+	Store    *Store
+	Sessions *clientsession.Manager
+	Updater  *updater // may be nil
+	Log      *slog.Logger
+	// TrustedProxies are the CIDRs of proxies whose X-Forwarded-For is
+	// believed for rate limiting; empty: the TCP peer is the client.
+	TrustedProxies []string
+	// LoginLimit and SelectionLimit are POSTs allowed per client IP and
+	// minute; zero means the defaults (10 and 60).
+	LoginLimit, SelectionLimit int
+	// Strict makes cachehint panic when a public route touches the
+	// session: for tests.
+	Strict bool
+}
+
+// site serves the pages.
+type site struct {
+	store     *Store
+	sessions  *clientsession.Manager
+	log       *slog.Logger
+	tmpl      templates
+	scriptURL string
+}
+
+// Cache policies. Property pages change only through the updater, which
+// purges them by tag, so shared caches may keep them for a day; browsers
+// revalidate every time (max-age=0) so that a purge shows at once.
+var (
+	propertyPolicy = cachehint.Policy{
+		SharedMaxAge: 24 * time.Hour,
+		StaleIfError: 24 * time.Hour,
+	}
+	// Search pages list 20 properties and are tagged with each of them, so
+	// a purge reaches them too; membership in a price range can still change,
+	// hence the short lifetime.
+	searchPolicy = cachehint.Policy{
+		SharedMaxAge:         time.Minute,
+		StaleWhileRevalidate: 30 * time.Second,
+		StaleIfError:         time.Hour,
+	}
+	// Pictures depend on fixed facts of a property: cache them for long.
+	picturePolicy = cachehint.Policy{
+		MaxAge:       24 * time.Hour,
+		SharedMaxAge: 30 * 24 * time.Hour,
+	}
+	staticPolicy = cachehint.Policy{
+		MaxAge:       time.Hour,
+		SharedMaxAge: time.Hour,
+	}
+)
+
+// newSite returns the site's handler.
+func newSite(c siteConfig) (http.Handler, error) {
+	if c.Store == nil || c.Sessions == nil {
+		return nil, errors.New("century: site needs a store and a session manager")
+	}
+	tmpl, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
+	s := &site{
+		store:     c.Store,
+		sessions:  c.Sessions,
+		log:       logger(c.Log),
+		tmpl:      tmpl,
+		scriptURL: jsclient.ScriptURL(c.Sessions),
+	}
+	return s.routes(c), nil
+}
+
+func (s *site) routes(c siteConfig) http.Handler {
+	r := chi.NewRouter()
+	r.Use(middleware.Recoverer)
+	r.Use(s.accessLog)
+	r.Use(clientIP(c.TrustedProxies))
+	// cachehint sits outside clientsession so that it sees the session's
+	// Set-Cookie and Vary when it decides the caching headers.
+	r.Use(cachehint.Middleware(cachehint.Options{
+		TagHeaders: []cachehint.TagHeader{cachehint.XKey}, // Varnish's xkey vmod, as in cachehint/varnish
+		OnConflict: func(r *http.Request, pattern, reason string) {
+			s.log.ErrorContext(r.Context(), "shared page downgraded to private", "pattern", pattern, "reason", reason)
+		},
+		Strict: c.Strict,
+	}))
+	r.Use(c.Sessions.Middleware)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, http.StatusNotFound, "There is no page here.")
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, http.StatusMethodNotAllowed, "This page does not accept "+r.Method+".")
+	})
+
+	// Shared pages: the same bytes for every user, personalised by the page
+	// script. These handlers must never touch the session.
+	r.With(cachehint.Public(searchPolicy)).Get("/", s.search)
+	r.With(cachehint.Public(propertyPolicy)).Get("/properties/{id}", s.property)
+	r.With(cachehint.Public(picturePolicy)).Get("/pictures/{id}.svg", s.picture)
+	r.With(cachehint.Public(staticPolicy)).Handle("/static/*",
+		http.StripPrefix("/static/", http.FileServerFS(staticFiles())))
+	r.Handle(jsclient.Path+"*", jsclient.Handler(c.Sessions))
+
+	// Pages for one user.
+	r.With(cachehint.Private()).Get("/selection", s.selectionPage)
+	r.With(cachehint.Private()).Get("/login", s.loginPage)
+	r.With(cachehint.NoStore()).Get("/healthz", s.healthz)
+
+	// State changes: every POST is checked by CrossOriginProtection (on the
+	// whole router) and the session-changing ones are rate-limited per IP.
+	login := limitByIP(or(c.LoginLimit, 10), s.tooMany)
+	sel := limitByIP(or(c.SelectionLimit, 60), s.tooMany)
+	r.Group(func(r chi.Router) {
+		r.Use(cachehint.NoStore())
+		r.With(login).Post("/login", s.login)
+		r.Post("/logout", s.logout)
+		r.With(sel).Post("/selection/toggle", s.toggle)
+	})
+
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.log.WarnContext(r.Context(), "cross-origin request refused", "method", r.Method, "path", r.URL.Path,
+			"origin", r.Header.Get("Origin"), "sec_fetch_site", r.Header.Get("Sec-Fetch-Site"))
+		s.fail(w, r, http.StatusForbidden, "This request came from another site and was refused.")
+	}))
+	return cop.Handler(r)
+}
+
+func or(n, def int) int {
+	if n > 0 {
+		return n
+	}
+	return def
+}
+
+// clientIP records the client address for the rate limiters: the TCP peer,
+// or, from a trusted proxy, the address it appended to X-Forwarded-For.
+func clientIP(trusted []string) func(http.Handler) http.Handler {
+	if len(trusted) == 0 {
+		return middleware.ClientIPFromRemoteAddr
+	}
+	return middleware.ClientIPFromXFF(trusted...)
+}
+
+// limitByIP allows n requests per client IP and minute. A request whose
+// client IP is unknown shares one bucket with all such requests (fail closed).
+func limitByIP(n int, tooMany http.HandlerFunc) func(http.Handler) http.Handler {
+	return httprate.LimitBy(n, time.Minute, func(r *http.Request) (string, error) {
+		return httprate.CanonicalizeIP(middleware.GetClientIP(r.Context())), nil
+	}, httprate.WithLimitHandler(tooMany))
+}
+
+func (s *site) tooMany(w http.ResponseWriter, r *http.Request) {
+	s.fail(w, r, http.StatusTooManyRequests, "Too many attempts from your address. Wait a minute and try again.")
+}
+
+// accessLog logs one structured line per request.
+func (s *site) accessLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		next.ServeHTTP(ww, r)
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.RequestURI()),
+			slog.Int("status", ww.Status()),
+			slog.Int("bytes", ww.BytesWritten()),
+			slog.Duration("took", time.Since(start)),
+			slog.String("remote", r.RemoteAddr),
+		)
+	})
+}

@@ -1,0 +1,88 @@
+// century.js personalises pages that come from a shared cache. The server
+// renders the same HTML for everyone; this script reads the user's own
+// session cookies through jsclient ("fullsession" in the page's import map)
+// and fills in the neutral placeholders ("show by JS", never "hide by JS").
+import session from "fullsession";
+
+// Keep in step with maxSelection in selection.go: the server ignores ids
+// beyond it.
+const MAX_SELECTION = 100;
+
+// user returns the Signed "user" value, or undefined. The page cannot verify
+// the signature; that is fine for a greeting, and the server never trusts it.
+function user() {
+  const u = session.get("user");
+  return u && typeof u === "object" && typeof u.name === "string" ? u : undefined;
+}
+
+// selection returns the Public "selection" value as a clean list of ids:
+// anything a script or a user may have put there is untrusted.
+function selection() {
+  const s = session.get("selection");
+  if (!Array.isArray(s)) return [];
+  return [...new Set(s.filter((id) => Number.isSafeInteger(id) && id > 0))].slice(0, MAX_SELECTION);
+}
+
+function renderAccount() {
+  const hello = document.getElementById("hello");
+  const account = document.getElementById("account");
+  const logout = document.getElementById("logout");
+  if (!hello || !account) return; // a private page rendered by the server
+  const u = user();
+  hello.textContent = u ? `Hello ${u.name}` : "";
+  hello.hidden = !u;
+  if (logout) logout.hidden = !u;
+  account.hidden = !!u;
+  account.textContent = "Log in";
+}
+
+function renderSelection() {
+  const ids = selection();
+  const badge = document.getElementById("selection-count");
+  if (badge) {
+    badge.textContent = String(ids.length);
+    badge.hidden = ids.length === 0;
+  }
+  for (const form of document.querySelectorAll("form[data-star]")) {
+    const on = ids.includes(Number(form.dataset.star));
+    const button = form.querySelector("button");
+    button.setAttribute("aria-pressed", String(on));
+    form.querySelector(".star-icon").textContent = on ? "★" : "☆";
+    form.querySelector(".star-label").textContent = on ? "In my selection" : "Add to my selection";
+  }
+}
+
+// toggle writes the new selection in the browser: no server round trip, so
+// the cached page stays cached.
+function toggle(event) {
+  const form = event.target.closest("form[data-star]");
+  if (!form) return;
+  event.preventDefault();
+  const id = Number(form.dataset.star);
+  let ids = selection();
+  if (ids.includes(id)) {
+    ids = ids.filter((x) => x !== id);
+  } else if (ids.length >= MAX_SELECTION) {
+    alert(`Your selection is full (${MAX_SELECTION} properties). Remove one first.`);
+    return;
+  } else {
+    ids.push(id);
+  }
+  try {
+    session.set("selection", ids);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    alert("Your selection is too large to be stored.");
+  }
+  renderSelection();
+}
+
+renderAccount();
+renderSelection();
+document.addEventListener("submit", toggle);
+// Another tab, or a server response, changed the session.
+session.onChange(({ key }) => {
+  if (key === "user") renderAccount();
+  if (key === "selection") renderSelection();
+});
+document.documentElement.dataset.personalised = "true";

@@ -1,0 +1,390 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // pure-Go SQLite driver: `go run` needs no C toolchain
+)
+
+// schemaVersion changes whenever the schema or the generator changes, so an
+// old database file is regenerated instead of misread.
+const schemaVersion = 1
+
+// pageSize is the number of properties on one search page.
+const pageSize = 20
+
+// Property is one listing.
+type Property struct {
+	ID          int64
+	City        string
+	District    string
+	Type        string
+	Rooms       int
+	Surface     int // m²
+	Price       int64
+	Status      string
+	Description string
+	UpdatedAt   time.Time
+}
+
+// Store is the property database: an SQLite file generated on first use.
+type Store struct {
+	db    *sql.DB
+	count int64
+}
+
+// errNotFound is returned for an unknown property id.
+var errNotFound = errors.New("century: property not found")
+
+// OpenStore opens the database at path, generating count properties when the
+// file is missing or was made for another count or schema. Generation writes
+// to a temporary file renamed into place at the end, so an interrupted first
+// run never leaves a half-filled database behind.
+func OpenStore(ctx context.Context, path string, count int64, log *slog.Logger) (*Store, error) {
+	if count < 1 {
+		return nil, fmt.Errorf("century: property count must be positive, got %d", count)
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("century: create database folder: %w", err)
+		}
+	}
+	if ok, why := usable(ctx, path, count); !ok {
+		log.Info("generating the property database", "path", path, "count", count, "reason", why)
+		if err := generateDB(ctx, path, count, log); err != nil {
+			return nil, err
+		}
+	} else {
+		log.Info("reusing the property database", "path", path, "count", count)
+	}
+	db, err := openDB(path)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{db: db, count: count}, nil
+}
+
+func dsn(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	return "file:" + path + "?" + q.Encode()
+}
+
+func openDB(path string) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		return nil, fmt.Errorf("century: open database: %w", err)
+	}
+	// Readers run in parallel under WAL; SQLite serialises the writer.
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("century: open database: %w", err)
+	}
+	return db, nil
+}
+
+// usable reports whether the file at path holds a complete database of
+// count properties made by this schema version, and if not, why.
+func usable(ctx context.Context, path string, count int64) (bool, string) {
+	if _, err := os.Stat(path); err != nil {
+		return false, "no database file yet"
+	}
+	db, err := openDB(path)
+	if err != nil {
+		return false, err.Error()
+	}
+	defer db.Close()
+	var version, n int64
+	err = db.QueryRowContext(ctx, `SELECT version, count FROM meta`).Scan(&version, &n)
+	switch {
+	case err != nil:
+		return false, "unreadable meta table: " + err.Error()
+	case version != schemaVersion:
+		return false, fmt.Sprintf("schema version %d, want %d", version, schemaVersion)
+	case n != count:
+		return false, fmt.Sprintf("file has %d properties, want %d", n, count)
+	}
+	return true, ""
+}
+
+const schema = `
+CREATE TABLE properties (
+	id          INTEGER PRIMARY KEY,
+	city        TEXT    NOT NULL,
+	district    TEXT    NOT NULL,
+	type        TEXT    NOT NULL,
+	rooms       INTEGER NOT NULL,
+	surface     INTEGER NOT NULL,
+	price       INTEGER NOT NULL,
+	status      TEXT    NOT NULL,
+	description TEXT    NOT NULL,
+	updated_at  INTEGER NOT NULL
+);
+CREATE TABLE meta (version INTEGER NOT NULL, count INTEGER NOT NULL, generated_at INTEGER NOT NULL);
+`
+
+// indexes serve the search: city and type are equality filters, price and
+// rooms ranges; results are ordered by id.
+const indexes = `
+CREATE INDEX properties_city_type_price ON properties (city, type, price);
+CREATE INDEX properties_type_price ON properties (type, price);
+CREATE INDEX properties_price ON properties (price);
+CREATE INDEX properties_rooms ON properties (rooms);
+`
+
+func generateDB(ctx context.Context, path string, count int64, log *slog.Logger) error {
+	start := time.Now()
+	tmp := path + ".generating"
+	for _, p := range []string{tmp, tmp + "-wal", tmp + "-shm"} {
+		os.Remove(p)
+	}
+	db, err := openDB(tmp)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp)
+	if err := fill(ctx, db, count, log); err != nil {
+		db.Close()
+		return fmt.Errorf("century: generate database: %w", err)
+	}
+	// Fold the WAL into the main file so the rename moves everything.
+	if _, err := db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		db.Close()
+		return fmt.Errorf("century: generate database: %w", err)
+	}
+	if err := db.Close(); err != nil {
+		return fmt.Errorf("century: generate database: %w", err)
+	}
+	for _, p := range []string{path + "-wal", path + "-shm"} {
+		os.Remove(p)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("century: generate database: %w", err)
+	}
+	log.Info("property database ready", "path", path, "count", count, "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// fill inserts count properties in one transaction with one prepared
+// statement, then builds the indexes (faster than maintaining them row by row).
+func fill(ctx context.Context, db *sql.DB, count int64, log *slog.Logger) error {
+	if _, err := db.ExecContext(ctx, schema); err != nil {
+		return err
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO properties
+		(id, city, district, type, rooms, surface, price, status, description, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	now := time.Now().Unix()
+	step := max(count/10, 1)
+	for id := int64(1); id <= count; id++ {
+		p := generate(id)
+		if _, err := stmt.ExecContext(ctx, p.ID, p.City, p.District, p.Type, p.Rooms,
+			p.Surface, p.Price, p.Status, p.Description, now); err != nil {
+			return err
+		}
+		if id%step == 0 || id == count {
+			log.Info("generating properties", "done", id, "of", count, "percent", id*100/count)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO meta (version, count, generated_at) VALUES (?, ?, ?)`,
+		schemaVersion, count, now); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	log.Info("building search indexes")
+	_, err = db.ExecContext(ctx, indexes+"ANALYZE;")
+	return err
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Count returns the number of properties.
+func (s *Store) Count() int64 { return s.count }
+
+const propertyColumns = `id, city, district, type, rooms, surface, price, status, description, updated_at`
+
+type scanner interface{ Scan(...any) error }
+
+func scanProperty(row scanner) (Property, error) {
+	var p Property
+	var updated int64
+	err := row.Scan(&p.ID, &p.City, &p.District, &p.Type, &p.Rooms, &p.Surface,
+		&p.Price, &p.Status, &p.Description, &updated)
+	p.UpdatedAt = time.Unix(updated, 0).UTC()
+	return p, err
+}
+
+// Get returns property id, or errNotFound.
+func (s *Store) Get(ctx context.Context, id int64) (Property, error) {
+	p, err := scanProperty(s.db.QueryRowContext(ctx,
+		`SELECT `+propertyColumns+` FROM properties WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, errNotFound
+	}
+	return p, err
+}
+
+// GetMany returns the properties among ids that exist, in the order of ids;
+// unknown ids are skipped.
+func (s *Store) GetMany(ctx context.Context, ids []int64) ([]Property, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	marks := strings.Repeat(",?", len(ids))[1:]
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT `+propertyColumns+` FROM properties WHERE id IN (`+marks+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byID := make(map[int64]Property, len(ids))
+	for rows.Next() {
+		p, err := scanProperty(rows)
+		if err != nil {
+			return nil, err
+		}
+		byID[p.ID] = p
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]Property, 0, len(byID))
+	for _, id := range ids {
+		if p, ok := byID[id]; ok {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// Search is a validated search: zero fields are no filter.
+type Search struct {
+	City     string
+	Type     string
+	MinPrice int64
+	MaxPrice int64
+	MinRooms int
+	Page     int // 1-based; 0 means 1
+}
+
+// Results is one page of search results.
+type Results struct {
+	Properties []Property
+	Total      int
+	Page       int
+	Pages      int
+}
+
+func (q Search) where() (string, []any) {
+	var conds []string
+	var args []any
+	add := func(cond string, arg any) { conds = append(conds, cond); args = append(args, arg) }
+	if q.City != "" {
+		add("city = ?", q.City)
+	}
+	if q.Type != "" {
+		add("type = ?", q.Type)
+	}
+	if q.MinPrice > 0 {
+		add("price >= ?", q.MinPrice)
+	}
+	if q.MaxPrice > 0 {
+		add("price <= ?", q.MaxPrice)
+	}
+	if q.MinRooms > 0 {
+		add("rooms >= ?", q.MinRooms)
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// Find runs a search and returns the requested page.
+func (s *Store) Find(ctx context.Context, q Search) (Results, error) {
+	where, args := q.where()
+	var res Results
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM properties`+where, args...).Scan(&res.Total); err != nil {
+		return res, err
+	}
+	res.Pages = max((res.Total+pageSize-1)/pageSize, 1)
+	res.Page = min(max(q.Page, 1), res.Pages)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+propertyColumns+` FROM properties`+where+
+		` ORDER BY id LIMIT ? OFFSET ?`, append(args, pageSize, (res.Page-1)*pageSize)...)
+	if err != nil {
+		return res, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		p, err := scanProperty(rows)
+		if err != nil {
+			return res, err
+		}
+		res.Properties = append(res.Properties, p)
+	}
+	return res, rows.Err()
+}
+
+// Update sets a property's price and status, and returns the new row.
+func (s *Store) Update(ctx context.Context, id, price int64, status string) (Property, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE properties SET price = ?, status = ?, updated_at = ? WHERE id = ?`,
+		price, status, time.Now().Unix(), id)
+	if err != nil {
+		return Property{}, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return Property{}, errNotFound
+	}
+	return s.Get(ctx, id)
+}
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	return s.db.QueryRowContext(ctx, `SELECT 1`).Scan(&one)
+}
+
+// parseID parses a property id from a URL or form: a positive decimal
+// integer without sign or leading zeros. Anything else is invalid.
+func parseID(s string) (int64, bool) {
+	if s == "" || len(s) > 18 || s[0] == '0' {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false // also refuses "+1": one URL per property
+		}
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	return id, err == nil && id > 0
+}
