@@ -18,7 +18,8 @@
 // with each change of the module or of the settings. The entry module
 // imports a few sibling files from the same hashed directory; add
 // <link rel="modulepreload" href="{{.ScriptURL}}"> to start the fetch early.
-// To mount the Handler elsewhere, serve it there and replace the [Path]
+// The Handler reads no session, so it needs no session middleware in
+// front of it. To mount the Handler elsewhere, serve it there and replace the [Path]
 // prefix of ScriptURL's result: the Handler matches on the last two path
 // segments only.
 //

@@ -128,6 +128,7 @@ export default function create (config) {
     },
 
     onChange (callback) {
+      if (typeof callback !== 'function') fail(TypeError, 'onChange', 'callback is not a function')
       if (typeof document === 'undefined') return () => {}
       listeners.size || start()
       listeners.add(callback)

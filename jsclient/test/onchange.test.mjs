@@ -120,3 +120,7 @@ test('a throwing listener does not starve the others', async () => {
     delete globalThis.reportError
   }
 })
+
+test('onChange needs a function', () => {
+  for (const bad of [undefined, null, 'f', {}]) assert.throws(() => session.onChange(bad), TypeError)
+})
