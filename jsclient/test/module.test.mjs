@@ -3,6 +3,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync, existsSync } from 'node:fs'
+import { transform } from 'esbuild'
 import session from '@fullsession/jsclient'
 import direct from '../src/index.mjs'
 
@@ -27,6 +28,12 @@ test('index.d.ts declares every member of the API and every config field', () =>
   const dts = readFileSync(new URL('../index.d.ts', import.meta.url), 'utf8')
   for (const name of Object.keys(session)) assert.match(dts, new RegExp(`\\b${name}\\b[(<:?]`), name)
   for (const name of Object.keys(session.config)) assert.match(dts, new RegExp(`readonly ${name}\\??:`), name)
+})
+
+test('index.d.ts parses as TypeScript', async () => {
+  const dts = readFileSync(new URL('../index.d.ts', import.meta.url), 'utf8')
+  await transform(dts, { loader: 'ts' })
+  await assert.rejects(transform(dts + '\nexport interface {', { loader: 'ts' }), 'the check can fail')
 })
 
 test('the default config matches clientsession.Options defaults', () => {
