@@ -23,6 +23,7 @@ type Session struct {
 	w   rw // the response writer wrapper, kept here to save an allocation
 
 	arena     []byte // decoded values, one allocation for all keys
+	revoked   *revocation
 	mu        sync.Mutex
 	index     map[string]int // key -> entries index, once there are many
 	scanned   bool
@@ -124,27 +125,35 @@ func (s *Session) decode(e *entry) {
 	if e.state != stUnread {
 		return
 	}
-	if s.arena == nil {
-		s.arena = make([]byte, 0, 512)
-	}
 	p := s.m.Protection(e.key)
-	var err error
-	var ki int
-	switch p {
-	case Public:
-		s.arena, e.js, err = decodePublic(s.arena, e.raw)
-	case Signed:
-		s.arena, e.js, e.exp, ki, err = openSigned(s.arena, s.m.keys, e.name, e.raw, s.m.now().Unix())
-	case Private:
-		s.arena, e.js, e.exp, ki, err = openPrivate(s.arena, s.m.keys, e.name, e.raw, s.m.now().Unix())
+	js, exp, ki, err := s.open(e, p)
+	if err == nil && p != Public {
+		err = s.checkRevoked(exp)
 	}
 	if err != nil {
-		e.state, e.js = stInvalid, nil
+		e.state = stInvalid
 		s.m.onInvalid(s.req, e.key, &FormatError{Cookie: e.name, Protection: p, Err: err})
 		return
 	}
-	e.state = stValid
-	e.old = ki > 0
+	e.state, e.js, e.exp, e.old = stValid, js, exp, ki > 0
+}
+
+// open decodes, verifies or opens the received value of e.
+func (s *Session) open(e *entry, p Protection) (js []byte, exp int64, ki int, err error) {
+	if s.arena == nil {
+		s.arena = make([]byte, 0, 512)
+	}
+	switch {
+	case len(e.name)+len(e.raw) > MaxCookieSize:
+		err = errOversize // no browser stores it: crafted
+	case p == Public:
+		s.arena, js, err = decodePublic(s.arena, e.raw)
+	case p == Signed:
+		s.arena, js, exp, ki, err = openSigned(s.arena, s.m.keys, e.name, e.raw, s.m.now().Unix())
+	default:
+		s.arena, js, exp, ki, err = openPrivate(s.arena, s.m.keys, e.name, e.raw, s.m.now().Unix())
+	}
+	return js, exp, ki, err
 }
 
 // value returns the JSON of key as this response will leave it, or nil.
@@ -255,6 +264,11 @@ func (s *Session) Set(key string, v any) error {
 		i = s.add(entry{key: key, name: name})
 	}
 	e := &s.entries[i]
+	if e.in && e.raw == out && s.m.Protection(key) == Public {
+		// The browser already holds exactly this: send nothing.
+		e.op, e.out, e.js, e.state = opNone, "", js, stValid
+		return nil
+	}
 	e.op, e.js, e.out = opSet, js, out
 	return nil
 }

@@ -73,6 +73,8 @@ var (
 	errSealForm     = errors.New("not a v1 sealed value")
 	errUnknownKey   = errors.New("unknown key id")
 	errOpen         = errors.New("seal does not open")
+	errOversize     = errors.New("name+value over 4096 bytes")
+	errRevoked      = errors.New("issued before the subject's revocation time")
 	errTooMany      = errors.New("too many session cookies in request; extra ones ignored")
 	errJSONType     = errors.New("JSON does not fit the requested type")
 	errHijackedLost = errors.New("connection hijacked with unsent session changes")

@@ -106,23 +106,34 @@ type Options struct {
 	// (the key then reads as absent). err is a *FormatError and never holds
 	// the cookie value. Default: a warning through log/slog.
 	OnInvalid func(r *http.Request, key string, err error)
+
+	// Revoker, when set, voids Signed and Private values issued before
+	// the subject's NotBefore time (see MemoryRevoker). Default none: a
+	// copied cookie stays valid until it expires.
+	Revoker Revoker
+
+	// SubjectKey is the key whose value names the subject for Revoker.
+	// Default "_auth_user_id".
+	SubjectKey string
 }
 
 // Manager holds a validated configuration and provides the middleware. It
 // is safe for concurrent use.
 type Manager struct {
-	keys      []*key
-	prefix    string
-	path      string
-	domain    string
-	secure    bool
-	sameSite  http.SameSite
-	maxAge    time.Duration
-	maxTotal  int
-	protect   map[string]Protection
-	onInvalid func(r *http.Request, key string, err error)
-	attrs     string // "; Path=/; Secure; SameSite=Lax", shared by every Set-Cookie
-	now       func() time.Time
+	keys       []*key
+	prefix     string
+	path       string
+	domain     string
+	secure     bool
+	sameSite   http.SameSite
+	maxAge     time.Duration
+	maxTotal   int
+	protect    map[string]Protection
+	onInvalid  func(r *http.Request, key string, err error)
+	revoker    Revoker
+	subjectKey string
+	attrs      string // "; Path=/; Secure; SameSite=Lax", shared by every Set-Cookie
+	now        func() time.Time
 }
 
 // New validates o and returns a Manager. It reports an error for missing or
@@ -135,6 +146,7 @@ func New(o Options) (*Manager, error) {
 		prefix: or(o.Prefix, DefaultPrefix), path: or(o.Path, "/"), domain: o.Domain,
 		secure: !o.Insecure, sameSite: o.SameSite, maxAge: o.MaxAge, maxTotal: o.MaxTotalSize,
 		onInvalid: o.OnInvalid, now: time.Now,
+		revoker: o.Revoker, subjectKey: or(o.SubjectKey, DefaultSubjectKey),
 	}
 	seen := map[[keyIDLen]byte]bool{}
 	for i, s := range o.Keys {
@@ -148,6 +160,9 @@ func New(o Options) (*Manager, error) {
 		seen[k.id] = true
 		m.keys = append(m.keys, k)
 	}
+	if !validKey(m.subjectKey) {
+		return nil, fmt.Errorf("clientsession: SubjectKey: %w %q", ErrInvalidKey, m.subjectKey)
+	}
 	if err := m.checkSettings(); err != nil {
 		return nil, err
 	}
@@ -160,6 +175,9 @@ func New(o Options) (*Manager, error) {
 			return nil, fmt.Errorf("clientsession: Options.Protection[%q] = %d is not Public, Signed or Private", k, p)
 		}
 		m.protect[k] = p
+	}
+	if m.revoker != nil && m.Protection(m.subjectKey) == Public {
+		return nil, fmt.Errorf("clientsession: SubjectKey %q is Public; a page script could change the subject and escape revocation: make it Signed or Private", m.subjectKey)
 	}
 	if m.onInvalid == nil {
 		m.onInvalid = logInvalid

@@ -1,0 +1,120 @@
+package clientsession
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"time"
+)
+
+// Revoker voids the Signed and Private values issued to a subject (a
+// user) before a point in time. Recording that time at logout or password
+// change makes copies of the user's cookies worthless, without keeping
+// sessions on the server. Implementations backed by a shared store let
+// every server see the same revocations.
+type Revoker interface {
+	// NotBefore returns the time before which values issued to subject
+	// are void, or the zero time if there is none. It is called at most
+	// once per request, when a Signed or Private key is first read.
+	NotBefore(ctx context.Context, subject string) (time.Time, error)
+}
+
+// DefaultSubjectKey is the key whose value names the session's subject
+// for Options.Revoker.
+const DefaultSubjectKey = "_auth_user_id"
+
+// revocation caches, for one request, the subject's NotBefore.
+type revocation struct {
+	notBefore int64 // Unix seconds; 0 for none
+	err       error
+}
+
+// checkRevoked reports errRevoked when a value with expiry exp was issued
+// before the subject's NotBefore. The issue time is the expiry less
+// MaxAge (FORMAT.md §5). A Revoker error voids the value: fail closed.
+func (s *Session) checkRevoked(exp int64) error {
+	if s.m.revoker == nil {
+		return nil
+	}
+	if s.revoked == nil {
+		s.revoked = s.lookupRevocation()
+	}
+	switch {
+	case s.revoked.err != nil:
+		return s.revoked.err
+	case exp-int64(s.m.maxAge/time.Second) < s.revoked.notBefore:
+		return errRevoked
+	}
+	return nil
+}
+
+func (s *Session) lookupRevocation() *revocation {
+	i := s.find(s.m.subjectKey)
+	if i < 0 || !s.entries[i].in {
+		return &revocation{}
+	}
+	e := &s.entries[i]
+	js, _, _, err := s.open(e, s.m.Protection(e.key))
+	if err != nil {
+		return &revocation{}
+	}
+	nb, err := s.m.revoker.NotBefore(s.req.Context(), subjectOf(js))
+	if err != nil {
+		return &revocation{err: err}
+	}
+	if nb.IsZero() {
+		return &revocation{}
+	}
+	return &revocation{notBefore: nb.Unix()}
+}
+
+// subjectOf turns the subject key's JSON into a string: a JSON string
+// gives its contents, anything else (a number) its JSON text.
+func subjectOf(js []byte) string {
+	var s string
+	if json.Unmarshal(js, &s) == nil {
+		return s
+	}
+	return string(js)
+}
+
+// MemoryRevoker is a Revoker kept in this process's memory, for a single
+// server or for tests. It forgets a revocation once MaxAge has passed,
+// since no value issued before it can still be unexpired.
+type MemoryRevoker struct {
+	maxAge time.Duration
+	mu     sync.Mutex
+	at     map[string]time.Time
+}
+
+// NewMemoryRevoker returns an empty MemoryRevoker that keeps revocations
+// for maxAge (use the Manager's MaxAge; zero means DefaultMaxAge).
+func NewMemoryRevoker(maxAge time.Duration) *MemoryRevoker {
+	if maxAge <= 0 {
+		maxAge = DefaultMaxAge
+	}
+	return &MemoryRevoker{maxAge: maxAge, at: map[string]time.Time{}}
+}
+
+// Revoke voids every Signed and Private value issued to subject before
+// at. Call it at logout or password change with time.Now(). Values issued
+// in the same second as at stay valid, so an immediate new login works.
+func (r *MemoryRevoker) Revoke(subject string, at time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if old, ok := r.at[subject]; !ok || at.After(old) {
+		r.at[subject] = at
+	}
+	for s, t := range r.at {
+		if time.Since(t) > r.maxAge {
+			delete(r.at, s)
+		}
+	}
+}
+
+// NotBefore implements Revoker. It never fails.
+func (r *MemoryRevoker) NotBefore(_ context.Context, subject string) (time.Time, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.at[subject], nil
+}

@@ -1,0 +1,85 @@
+package clientsession_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/fullsession/fullsession/clientsession"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestLogoutRevokesCopiedCookies(t *testing.T) {
+	rev := clientsession.NewMemoryRevoker(0)
+	m, inv := newManager(t, clientsession.Options{Revoker: rev})
+	login := func() string {
+		return cookieHeader(serve(m, "", func(w http.ResponseWriter, r *http.Request) {
+			s := clientsession.From(r)
+			require.NoError(t, s.Set("_auth_user_id", "u-42"))
+			require.NoError(t, s.Set("user", user{"Lee", "Ann"}))
+			require.NoError(t, s.Set("lang", "fr"))
+		}))
+	}
+	read := func(cookies string) (id string, u user, lang string) {
+		serve(m, cookies, func(w http.ResponseWriter, r *http.Request) {
+			s := clientsession.From(r)
+			id, _, _ = clientsession.Get[string](s, "_auth_user_id")
+			u, _, _ = clientsession.Get[user](s, "user")
+			lang, _, _ = clientsession.Get[string](s, "lang")
+		})
+		return
+	}
+	copied := login()
+	id, u, _ := read(copied)
+	require.Equal(t, "u-42", id)
+	require.Equal(t, "Ann", u.Name)
+
+	// Logout one second later (issue times have one-second resolution).
+	time.Sleep(1100 * time.Millisecond)
+	serve(m, copied, func(w http.ResponseWriter, r *http.Request) {
+		s := clientsession.From(r)
+		id, _, _ := clientsession.Get[string](s, "_auth_user_id")
+		rev.Revoke(id, time.Now())
+		require.NoError(t, s.Clear())
+	})
+
+	id, u, lang := read(copied)
+	assert.Empty(t, id, "a copied Private cookie is void after logout")
+	assert.Empty(t, u.Name, "a copied Signed cookie is void after logout")
+	assert.Equal(t, "fr", lang, "Public keys are not subject to revocation")
+	assert.ElementsMatch(t, []string{"_auth_user_id", "user"}, inv.Keys())
+
+	id, u, _ = read(login())
+	assert.Equal(t, "u-42", id, "a new login right after logout works")
+	assert.Equal(t, "Ann", u.Name)
+}
+
+type failingRevoker struct{}
+
+func (failingRevoker) NotBefore(context.Context, string) (time.Time, error) {
+	return time.Time{}, errors.New("store down")
+}
+
+func TestRevokerFailureFailsClosed(t *testing.T) {
+	plain, _ := newManager(t, clientsession.Options{})
+	cookies := cookieHeader(serve(plain, "", func(w http.ResponseWriter, r *http.Request) {
+		clientsession.From(r).Set("_auth_user_id", 7)
+	}))
+	m, inv := newManager(t, clientsession.Options{Revoker: failingRevoker{}})
+	rec := serve(m, cookies, func(w http.ResponseWriter, r *http.Request) {
+		_, found, err := clientsession.Get[int](clientsession.From(r), "_auth_user_id")
+		assert.NoError(t, err)
+		assert.False(t, found)
+	})
+	assert.Equal(t, http.StatusOK, rec.Code)
+	assert.Equal(t, []string{"_auth_user_id"}, inv.Keys())
+}
+
+func TestRevokerNeedsAProtectedSubject(t *testing.T) {
+	_, err := clientsession.New(clientsession.Options{Keys: [][]byte{secretA},
+		Revoker: clientsession.NewMemoryRevoker(0), SubjectKey: "uid"})
+	assert.ErrorContains(t, err, "SubjectKey \"uid\" is Public")
+}
