@@ -1,0 +1,112 @@
+// Command cachebench runs the example site examples/century behind Varnish
+// (examples/century/varnish/run.sh, cachehint's VCL) and replays the original
+// site's daily volume, 1,000,000 page views, with many simulated users, each
+// with its own cookie jar:
+//
+//   - property pages, Zipf-distributed over the 100,000 property ids;
+//   - search pages, Zipf-distributed over 504 canonical searches;
+//   - the private "My selection" page;
+//   - selection toggles: most written in the browser's cookie as the page
+//     script does (no request), some through the no-JS form POST;
+//   - logins and logouts with the demo accounts.
+//
+// It reports the wall time, Varnish's hit ratio (MAIN.cache_hit /
+// (cache_hit + cache_miss), read with varnishstat), the share of all requests
+// served from the cache, the origin's requests per second, and the result of
+// the personalisation check: no user ever received another user's name or
+// selection (see check.go).
+//
+//	go run ./bench/cmd/cachebench [-views 1000000] [-users 10000] [-concurrency 48]
+//
+// Run it from the module root. It builds examples/century, starts it on a
+// free loopback port (generating its database on the first run, in
+// bench/out/), starts Varnish on another, and stops both at the end. It
+// needs varnishd, varnishstat and the xkey vmod (Debian: varnish,
+// varnish-modules). The result line is in Go's benchmark format, for
+// benchstat; a summary goes to stderr.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"runtime"
+	"time"
+)
+
+type options struct {
+	views, users, concurrency int
+	zipfS                     float64
+	updateRate                float64
+	db                        string
+	timeout                   time.Duration
+	seed                      uint64
+	storage                   string
+	jsonPath                  string
+	purge                     bool
+}
+
+func main() {
+	var o options
+	flag.IntVar(&o.views, "views", 1_000_000, "page views (requests) to send")
+	flag.IntVar(&o.users, "users", 10_000, "simulated users, each with its own cookie jar")
+	flag.IntVar(&o.concurrency, "concurrency", 48, "concurrent connections to Varnish")
+	flag.Float64Var(&o.zipfS, "zipf", 1.1, "Zipf exponent s (> 1) of property and search popularity")
+	flag.Float64Var(&o.updateRate, "update-rate", 3, "property changes per second made by the site's updater (each purges Varnish)")
+	flag.StringVar(&o.db, "db", "bench/out/century.db", "the site's SQLite database, generated on first use")
+	flag.DurationVar(&o.timeout, "timeout", 15*time.Minute, "upper bound of the load phase")
+	flag.Uint64Var(&o.seed, "seed", 1, "seed of the simulated traffic")
+	flag.StringVar(&o.storage, "storage", "malloc,2g", "Varnish storage (-s)")
+	flag.StringVar(&o.jsonPath, "json", "", "also write the detailed result as JSON to this file")
+	flag.BoolVar(&o.purge, "purge", true, "let the site purge changed properties from Varnish (-varnish)")
+	flag.Parse()
+	log.SetFlags(0)
+	log.SetPrefix("cachebench: ")
+	if o.zipfS <= 1 || o.users < 1 || o.views < 1 || o.concurrency < 1 {
+		log.Fatal("need -zipf > 1 and positive -views, -users and -concurrency")
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	res, err := run(ctx, o)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := res.print(os.Stdout, os.Stderr, o); err != nil {
+		log.Fatal(err)
+	}
+	if res.violations > 0 || res.errors > 0 {
+		os.Exit(1)
+	}
+}
+
+// run starts the site and Varnish, sends the traffic and collects the
+// counters.
+func run(ctx context.Context, o options) (*result, error) {
+	env, err := startEnv(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	defer env.stop()
+	before, err := env.varnishStats()
+	if err != nil {
+		return nil, err
+	}
+	log.Printf("site on %s, Varnish on %s; sending %d views from %d users over %d connections",
+		env.origin, env.varnish, o.views, o.users, o.concurrency)
+	res, err := simulate(ctx, env.varnishURL(), o)
+	if err != nil {
+		return nil, err
+	}
+	after, err := env.varnishStats()
+	if err != nil {
+		return nil, err
+	}
+	res.stats = after.sub(before)
+	res.gomaxprocs = runtime.GOMAXPROCS(0)
+	if lines := env.originErrors(); lines != "" {
+		fmt.Fprintf(os.Stderr, "cachebench: the site logged warnings or errors:\n%s\n", lines)
+	}
+	return res, nil
+}

@@ -1,0 +1,265 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fullsession/fullsession/bench/internal/jar"
+	"github.com/fullsession/fullsession/bench/internal/load"
+)
+
+// The traffic mix, as cumulative shares of requests. Everything but
+// property and search pages is private or a POST, which Varnish passes to
+// the site.
+const (
+	shareProperty  = 0.85
+	shareSearch    = 0.10
+	shareSelection = 0.02 // GET /selection, rendered on the server
+	shareToggle    = 0.02 // POST /selection/toggle, the no-JS path
+	// the remaining 0.01: log in, or log out when logged in
+	jsToggleRate = 0.05 // property views followed by a star click in the page
+	properties   = 100_000
+	cookiePrefix = "session."
+	maxSelection = 100 // the site's cap (examples/century selection.go)
+)
+
+// account is one of the site's demo accounts (examples/century users.go);
+// every password is "demo".
+type account struct{ login, surname, name string }
+
+var accounts = []account{
+	{"ann", "Le Gall", "Ann"},
+	{"bruno", "Martin", "Bruno"},
+	{"chloe", "Dubois-Marchand", "Chloé"},
+	{"zoe", "N'Diaye", "Zoë"},
+}
+
+type kind int
+
+const (
+	kProperty kind = iota
+	kSearch
+	kSelection
+	kToggle
+	kLogin
+	kLogout
+	nKinds
+)
+
+var kindNames = [nKinds]string{"property", "search", "selection", "toggle", "login", "logout"}
+
+// visitor is one simulated user: a browser with its own cookie jar and its
+// own address (sent as X-Forwarded-For, which Varnish extends and the site
+// trusts from 127.0.0.1, so per-IP rate limits apply per user). The fields
+// account and sel are what the user should see: the model the checks
+// compare every response against.
+type visitor struct {
+	ip      string
+	jar     jar.Jar
+	account int // index in accounts, -1 when logged out
+	sel     []int64
+}
+
+// worker owns a fixed subset of the visitors, so a visitor's requests never
+// overlap, and keeps its own counters and random source.
+type worker struct {
+	rng      *rand.Rand
+	props    *rand.Zipf
+	searches *rand.Zipf
+	visitors []*visitor
+	client   *http.Client
+	base     string
+	buf      bytes.Buffer
+	st       stats
+}
+
+type stats struct {
+	kinds      [nKinds]int
+	xcache     map[string]int
+	jsToggles  int
+	violations int
+	samples    []string // the first violations, for the report
+	seenProp   map[int64]bool
+	seenSearch map[int]bool
+}
+
+func (s *stats) violate(format string, args ...any) {
+	s.violations++
+	if len(s.samples) < 5 {
+		s.samples = append(s.samples, fmt.Sprintf(format, args...))
+	}
+}
+
+// searchURLs are the canonical search pages (the site redirects any other
+// spelling): city × type × maximum price × page, 504 in all.
+func searchURLs() []string {
+	var out []string
+	for _, city := range []string{"", "Paris", "Lyon", "Marseille", "Bordeaux", "Lille", "Nantes"} {
+		for _, typ := range []string{"", "studio", "apartment", "loft", "house", "villa"} {
+			for _, maxPrice := range []int{0, 200_000, 400_000, 800_000} {
+				for page := 1; page <= 3; page++ {
+					var q []string
+					if city != "" {
+						q = append(q, "city="+url.QueryEscape(city))
+					}
+					if typ != "" {
+						q = append(q, "type="+typ)
+					}
+					if maxPrice > 0 {
+						q = append(q, "max="+strconv.Itoa(maxPrice))
+					}
+					if page > 1 {
+						q = append(q, "page="+strconv.Itoa(page))
+					}
+					u := "/"
+					if len(q) > 0 {
+						u += "?" + strings.Join(q, "&")
+					}
+					out = append(out, u)
+				}
+			}
+		}
+	}
+	return out
+}
+
+var searches = searchURLs()
+
+// simulate sends o.views requests to base and checks every response.
+func simulate(ctx context.Context, base string, o options) (*result, error) {
+	if err := load.CheckLoopback(base); err != nil {
+		return nil, err
+	}
+	client := load.NewClient(o.concurrency)
+	workers := make([]*worker, o.concurrency)
+	for i := range workers {
+		rng := rand.New(rand.NewPCG(o.seed, uint64(i)))
+		workers[i] = &worker{
+			rng:      rng,
+			props:    rand.NewZipf(rng, o.zipfS, 1, properties-1),
+			searches: rand.NewZipf(rng, o.zipfS, 1, uint64(len(searches)-1)),
+			client:   client,
+			base:     base,
+			st:       stats{xcache: map[string]int{}, seenProp: map[int64]bool{}, seenSearch: map[int]bool{}},
+		}
+	}
+	for u := range o.users {
+		v := &visitor{ip: fmt.Sprintf("127.%d.%d.%d", 1+u>>16, (u>>8)&255, u&255), account: -1}
+		w := workers[u%len(workers)]
+		w.visitors = append(w.visitors, v)
+	}
+	start := time.Now()
+	res, err := load.Run(ctx, load.Config{
+		Concurrency: o.concurrency, Requests: o.views, Duration: o.timeout,
+		Do: func(ctx context.Context, i int) error { return workers[i].step(context.WithoutCancel(ctx)) },
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &result{
+		views: res.Requests, errors: res.Errors, firstErr: res.FirstErr,
+		wall: time.Since(start), p50: res.Percentile(0.5), p99: res.Percentile(0.99),
+		xcache: map[string]int{},
+	}
+	seenProp, seenSearch := map[int64]bool{}, map[int]bool{}
+	for _, w := range workers {
+		for k, n := range w.st.kinds {
+			out.kinds[k] += n
+		}
+		for k, n := range w.st.xcache {
+			out.xcache[k] += n
+		}
+		out.jsToggles += w.st.jsToggles
+		out.violations += w.st.violations
+		out.samples = append(out.samples, w.st.samples...)
+		for id := range w.st.seenProp {
+			seenProp[id] = true
+		}
+		for id := range w.st.seenSearch {
+			seenSearch[id] = true
+		}
+	}
+	out.distinctURLs = len(seenProp) + len(seenSearch)
+	return out, nil
+}
+
+// step makes one request for one of the worker's visitors.
+func (w *worker) step(ctx context.Context) error {
+	v := w.visitors[w.rng.IntN(len(w.visitors))]
+	p := w.rng.Float64()
+	switch {
+	case p < shareProperty:
+		id := int64(w.props.Uint64()) + 1
+		w.st.seenProp[id] = true
+		if err := w.shared(ctx, v, kProperty, "/properties/"+strconv.FormatInt(id, 10)); err != nil {
+			return err
+		}
+		if w.rng.Float64() < jsToggleRate {
+			w.jsToggle(v, id)
+		}
+		return nil
+	case p < shareProperty+shareSearch:
+		i := int(w.searches.Uint64())
+		w.st.seenSearch[i] = true
+		return w.shared(ctx, v, kSearch, searches[i])
+	case p < shareProperty+shareSearch+shareSelection:
+		return w.selectionPage(ctx, v)
+	case p < shareProperty+shareSearch+shareSelection+shareToggle:
+		return w.formToggle(ctx, v, int64(w.props.Uint64())+1)
+	default:
+		if v.account >= 0 && w.rng.IntN(3) == 0 {
+			return w.logout(ctx, v)
+		}
+		return w.login(ctx, v, w.rng.IntN(len(accounts)))
+	}
+}
+
+// do sends one request as v, reads the body into w.buf, applies the
+// response's cookies to v's jar and checks the status.
+func (w *worker) do(ctx context.Context, v *visitor, k kind, method, path, form string, want int) (*http.Response, error) {
+	var body io.Reader
+	if form != "" {
+		body = strings.NewReader(form)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, w.base+path, body)
+	if err != nil {
+		return nil, err
+	}
+	if form != "" {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	req.Header.Set("X-Forwarded-For", v.ip)
+	v.jar.Apply(req)
+	resp, err := w.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	w.buf.Reset()
+	_, err = w.buf.ReadFrom(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	w.st.kinds[k]++
+	xc := resp.Header.Get("X-Cache")
+	w.st.xcache[xc]++
+	if resp.StatusCode != want {
+		return nil, fmt.Errorf("%s %s: status %d, want %d: %.300s", method, path, resp.StatusCode, want, w.buf.Bytes())
+	}
+	if sc := resp.Header.Values("Set-Cookie"); len(sc) > 0 {
+		if xc == "HIT" {
+			w.st.violate("%s %s: a cached response (HIT) carried Set-Cookie %q", method, path, sc)
+		}
+		v.jar.Update(resp.Header)
+		w.checkJar(v, method+" "+path)
+	}
+	return resp, nil
+}
