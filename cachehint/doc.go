@@ -1,0 +1,136 @@
+// Package cachehint sets the caching headers of every response from what
+// the handler did with the session, so that public pages stay cacheable by
+// shared caches (Varnish, CDNs) and personal ones never leak to another
+// visitor.
+//
+// The pattern it makes safe: a page such as a property listing is the same
+// for everybody and is served from a shared cache; what is personal (the
+// visitor's name, their selection) is added in the browser by a script
+// that reads the session cookies (package clientsession, jsclient). The
+// page handler must then never read the session, and any response that
+// does is kept out of shared caches. cachehint enforces that at the moment
+// headers are written.
+//
+// Install Middleware once, declare routes, tag public responses:
+//
+//	r := chi.NewRouter()
+//	r.Use(sessions.Middleware) // clientsession; either order works
+//	r.Use(cachehint.Middleware(cachehint.Options{TagHeaders: []cachehint.TagHeader{cachehint.XKey}}))
+//	r.With(cachehint.Public(cachehint.Policy{MaxAge: time.Minute, SharedMaxAge: time.Hour,
+//		StaleWhileRevalidate: 30 * time.Second, StaleIfError: 24 * time.Hour})).Get("/properties/{id}", property)
+//	r.With(cachehint.Private()).Get("/selection", selection)
+//	r.With(cachehint.NoStore()).Get("/account", account)
+//
+//	func property(w http.ResponseWriter, r *http.Request) {
+//		cachehint.Tag(r, "property-"+chi.URLParam(r, "id"))
+//		...
+//	}
+//
+// and purge by tag when the data changes, with a Purger such as
+// VarnishPurger. ETag adds entity tags and 304 answers to dynamic handlers.
+//
+// # Rules
+//
+// The rules apply when the response headers are written (first
+// WriteHeader, Write, ReadFrom or Flush, or when the handler returns),
+// first matching row wins:
+//
+//	| response                                   | what cachehint sends                                                  |
+//	|--------------------------------------------|-----------------------------------------------------------------------|
+//	| 5xx                                        | no-store; CDN and tag headers removed                                 |
+//	| any Set-Cookie, from clientsession or      | private, no-store; Vary: Cookie; CDN headers, tag headers and Expires |
+//	|   anyone else                              |   removed                                                             |
+//	| session read (or Vary: Cookie already set) | private, no-cache (private, no-store on a NoStore route); Vary: Cookie;|
+//	|                                            |   CDN headers, tag headers and Expires removed                        |
+//	| public route that read or wrote the        | downgraded as in the two rows above; OnConflict is told the route     |
+//	|   session or set a cookie                  |   pattern and the reason; Strict panics (tests, development)          |
+//	| handler set its own Cache-Control          | kept; tags added if it lets shared caches store the response,         |
+//	|                                            |   CDN and tag headers removed if it says private or no-store          |
+//	| public route, GET/HEAD, Authorization sent | private, no-cache (RFC 9111 §3.5)                                     |
+//	| public route, session untouched, no        | Cache-Control: public, max-age=M, s-maxage=S;                         |
+//	|   Set-Cookie                               |   CDN-Cache-Control: max-age=S, stale-while-revalidate=W,              |
+//	|                                            |   stale-if-error=E; tag headers; no Vary: Cookie                      |
+//	| Private route                              | private, no-cache                                                     |
+//	| NoStore route                              | no-store                                                              |
+//	| undeclared route, session untouched        | Options.Default: private, no-cache unless configured otherwise;       |
+//	|                                            |   never left to heuristics (Varnish caches 120 s by default)          |
+//	| 304                                        | the same caching headers the 200 would carry (same rules, same run)   |
+//
+// A public route answers other methods than GET and HEAD as an undeclared
+// one would (or "private, no-cache" when the default is public). Vary is
+// always merged, never overwritten, so a compressing middleware's
+// "Vary: Accept-Encoding" survives whichever side of cachehint it runs.
+//
+// # CDN-Cache-Control, not stale-* next to s-maxage
+//
+// s-maxage implies proxy-revalidate for shared caches (RFC 9111
+// §5.2.2.10), so "s-maxage=3600, stale-while-revalidate=30" contradicts
+// itself on paper. cachehint therefore sends stale-while-revalidate and
+// stale-if-error in Cache-Control only when there is no s-maxage, and gives
+// shared caches their own lifetime and stale windows in CDN-Cache-Control
+// (RFC 9213), which caches that read it apply instead of Cache-Control:
+// Cloudflare, Akamai, Fastly and the shipped VCL (which sets Varnish's ttl
+// and grace from it). CDN-Cache-Control was chosen over Surrogate-Control
+// because it is a published standard, is read by the same CDNs, and, unlike
+// Surrogate-Control in Varnish's builtin VCL, cannot silence a private
+// Cache-Control there. Options.CDNHeader selects Surrogate-Control or
+// neither.
+//
+// # How cachehint knows what the handler did with the session
+//
+// cachehint asks the clientsession.Session it can see (Accessed, Modified)
+// and looks at the headers: Set-Cookie from anyone, and "Vary: Cookie",
+// which clientsession merges in whenever the handler read or wrote the
+// session. Both registration orders work:
+//
+//   - clientsession outside cachehint: cachehint's writer decides first,
+//     before clientsession adds its Set-Cookie, so it asks the session in
+//     the request context (Modified tells it cookies are coming).
+//   - cachehint outside clientsession: clientsession's writer adds
+//     Set-Cookie and Vary: Cookie first, then cachehint sees them. Route
+//     declarations and Tag also hand cachehint the session they see.
+//
+// A handler that reads or writes the session after the headers went out
+// (from a template, after the first Write) cannot be fixed any more: the
+// response may already be public. cachehint reports it through OnConflict
+// when the handler returns (Strict panics), as far as it can see the
+// session: always with clientsession outside, on declared or tagged routes
+// with clientsession inside.
+//
+// Route declarations record the route in a per-request state that
+// Middleware puts in the context. A route that declares a policy without
+// Middleware further out logs an error on its first request and is served
+// through a Middleware with zero Options, so the gate still holds (without
+// tag headers).
+//
+// # Tags
+//
+// Tags are RFC 9110 tokens (ValidTag), so they mean the same in every tag
+// header; other tags are dropped and logged (Strict panics). Each tag header
+// has its own separators and limits (see TagHeader); tags beyond a limit are
+// left out of that header only, and logged. Tags go out only on responses
+// that shared caches may store.
+//
+// # Why the VCL is only safe with the origin gate
+//
+// cachehint/varnish/default.vcl lets requests that carry cookies look up
+// the cache, and hashes without cookies: a stored page is served to every
+// visitor, whatever their cookies. On a miss, Varnish sends the first
+// visitor's session cookies to the origin and stores the answer for
+// everybody. That is safe only if every response that depends on those
+// cookies says so. The VCL trusts the origin for that: private, no-store,
+// no-cache, Vary: Cookie or Set-Cookie make a response uncacheable
+// (hit-for-miss), and so does a response without any freshness
+// information. It cannot see a page that was built from the session but
+// claims to be public; that is cachehint's job at the origin, which marks
+// every response that read the session, set a cookie, or belongs to an
+// undeclared route. Without cachehint (or with a handler that bypasses it)
+// the VCL would store one visitor's page and serve it to the next, the
+// failure behind the Steam incident of December 2015. Keep both, or
+// neither.
+//
+// The VCL drops cookies whose names do not start with the session prefix
+// (edit the line marked CONFIGURE if clientsession's Options.Prefix is
+// not "session."), accepts PURGE (xkey) and BAN from localhost only, and
+// adds an X-Cache header (HIT, MISS or PASS).
+package cachehint

@@ -1,0 +1,117 @@
+package cachehint
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// TagHeader names a response header that carries tags (surrogate keys) to
+// a cache, which can then purge every response with a given tag.
+type TagHeader string
+
+// The tag headers cachehint knows, with the rules each cache documents.
+// Tags that break a header's limits are left out of that header (and
+// logged); the others still go out.
+const (
+	// XKey is read by the Varnish xkey vmod: tags separated by spaces.
+	// Lines are kept under 4 KiB (Varnish's http_resp_hdr_len is 8 KiB)
+	// by sending several xkey headers, which the vmod reads all of;
+	// a tag longer than 1024 bytes is dropped.
+	XKey TagHeader = "xkey"
+	// SurrogateKey is read by Fastly: tags separated by spaces, each at
+	// most 1024 bytes, the header at most 16384 bytes.
+	SurrogateKey TagHeader = "Surrogate-Key"
+	// CacheTag is read by Cloudflare: tags separated by commas, each at
+	// most 1024 bytes (the longest tag the purge API accepts), the header
+	// at most 16 KiB. Cloudflare compares tags case-insensitively.
+	CacheTag TagHeader = "Cache-Tag"
+	// EdgeCacheTag is read by Akamai: tags separated by commas, each at
+	// most 128 characters, at most 128 tags, in one header (Akamai reads
+	// only the first).
+	EdgeCacheTag TagHeader = "Edge-Cache-Tag"
+)
+
+// tagFormat is the syntax and limits of one tag header.
+type tagFormat struct {
+	sep      string
+	maxTag   int // bytes per tag
+	maxTags  int // tags per response; 0: no limit
+	maxTotal int // bytes of the whole value; 0: no limit
+	maxLine  int // split into several header lines of at most this; 0: one line
+}
+
+var tagFormats = map[TagHeader]tagFormat{
+	XKey:         {sep: " ", maxTag: 1024, maxLine: 4096},
+	SurrogateKey: {sep: " ", maxTag: 1024, maxTotal: 16384},
+	CacheTag:     {sep: ",", maxTag: 1024, maxTotal: 16 * 1024},
+	EdgeCacheTag: {sep: ",", maxTag: 128, maxTags: 128},
+}
+
+// tagHeaderNames are every tag header cachehint knows, configured or not:
+// all are removed from responses that shared caches must not store.
+var tagHeaderNames = []string{string(XKey), string(SurrogateKey), string(CacheTag), string(EdgeCacheTag)}
+
+// ValidTag reports whether tag may be used with Tag: an RFC 9110 token,
+// that is 1 or more of the letters, digits and !#$%&'*+-.^_`|~. Tokens
+// contain no spaces, commas or quotes, so they mean the same in every tag
+// header, and Akamai accepts exactly these.
+func ValidTag(tag string) bool {
+	if tag == "" {
+		return false
+	}
+	for i := 0; i < len(tag); i++ {
+		if !isTchar(tag[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isTchar(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
+
+// write sets header name in h to tags, formatted by f. Tags that break
+// f's limits are left out and passed to drop with the reason.
+func (f tagFormat) write(h http.Header, name string, tags []string, drop func(tag, reason string)) {
+	var lines []string
+	var line strings.Builder
+	total, n := 0, 0
+	for _, t := range tags {
+		if len(t) > f.maxTag {
+			drop(t, name+": longer than "+strconv.Itoa(f.maxTag)+" bytes")
+			continue
+		}
+		if f.maxTags > 0 && n == f.maxTags {
+			drop(t, name+": more than "+strconv.Itoa(f.maxTags)+" tags")
+			continue
+		}
+		add := len(t)
+		if n > 0 {
+			add += len(f.sep)
+		}
+		if f.maxTotal > 0 && total+add > f.maxTotal {
+			drop(t, name+": header longer than "+strconv.Itoa(f.maxTotal)+" bytes")
+			continue
+		}
+		total += add
+		n++
+		if f.maxLine > 0 && line.Len() > 0 && line.Len()+len(f.sep)+len(t) > f.maxLine {
+			lines = append(lines, line.String())
+			line.Reset()
+		}
+		if line.Len() > 0 {
+			line.WriteString(f.sep)
+		}
+		line.WriteString(t)
+	}
+	if line.Len() > 0 {
+		lines = append(lines, line.String())
+		h[http.CanonicalHeaderKey(name)] = lines
+	}
+}
