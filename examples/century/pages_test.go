@@ -421,3 +421,24 @@ func TestNotFoundAndMethod(t *testing.T) {
 	assert.Equal(t, http.StatusMethodNotAllowed, s.do("DELETE", "/properties/1", "", nil).Code)
 	assert.Equal(t, http.StatusMethodNotAllowed, s.do("POST", "/properties/1", "", url.Values{}).Code)
 }
+
+// FuzzSearchCanonical checks that the canonical URL of any query string is
+// a fixed point: following the redirect never redirects again (no loop),
+// and parsing never panics.
+func FuzzSearchCanonical(f *testing.F) {
+	for _, q := range []string{"", "city=Paris", "city=&type=&min=&max=&rooms=", "rooms=2&city=Lyon&page=3",
+		"min=900000&max=100000", "page=0", "city=Paris%00", "min=1e6", "type=villa&type=loft"} {
+		f.Add(q)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		q, _ := url.ParseQuery(raw)
+		canon := parseSearch(q).encode()
+		q2, err := url.ParseQuery(canon)
+		if err != nil {
+			t.Fatalf("%q: canonical %q does not parse: %v", raw, canon, err)
+		}
+		if again := parseSearch(q2).encode(); again != canon {
+			t.Fatalf("%q: canonical %q re-encodes as %q", raw, canon, again)
+		}
+	})
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// recordingPurger is a unit-test double; the end-to-end test purges a real
+// Varnish.
+type recordingPurger struct {
+	mu   sync.Mutex
+	tags []string
+}
+
+func (p *recordingPurger) Purge(ctx context.Context, tags ...string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.tags = append(p.tags, tags...)
+	return nil
+}
+
+func (p *recordingPurger) seen() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.tags...)
+}
+
+func TestUpdaterApplyPurges(t *testing.T) {
+	store := freshStore(t, 100)
+	pg := &recordingPurger{}
+	u := newUpdater(store, pg, 1, slog.New(slog.DiscardHandler))
+	p, err := u.Apply(context.Background(), 42, 777_000, statusUnderOffer)
+	require.NoError(t, err)
+	assert.Equal(t, int64(777_000), p.Price)
+	assert.Equal(t, statusUnderOffer, p.Status)
+	assert.Equal(t, []string{"property-42"}, pg.seen())
+
+	_, err = u.Apply(context.Background(), 4242, 1, statusSold)
+	assert.ErrorIs(t, err, errNotFound)
+	assert.Len(t, pg.seen(), 1, "nothing to purge for an unknown id")
+}
+
+func TestUpdaterRun(t *testing.T) {
+	store := freshStore(t, 20)
+	pg := &recordingPurger{}
+	u := newUpdater(store, pg, 200, slog.New(slog.DiscardHandler))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); u.Run(ctx) }()
+	require.Eventually(t, func() bool { return len(pg.seen()) >= 20 }, 10*time.Second, 10*time.Millisecond)
+	cancel()
+	<-done
+
+	changed := 0
+	for id := int64(1); id <= 20; id++ {
+		p, err := store.Get(context.Background(), id)
+		require.NoError(t, err)
+		g := generate(id)
+		if p.Price != g.Price || p.Status != g.Status {
+			changed++
+		}
+		assert.Positive(t, p.Price)
+		assert.Contains(t, statuses, p.Status)
+	}
+	assert.Greater(t, changed, 5, "the updater changes prices and statuses")
+
+	// Rate zero: Run returns at once.
+	stopped := make(chan struct{})
+	go func() { newUpdater(store, pg, 0, nil).Run(context.Background()); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run with rate 0 did not return")
+	}
+}
+
+func TestNextStatus(t *testing.T) {
+	assert.Equal(t, statusUnderOffer, nextStatus(statusAvailable, 0))
+	assert.Equal(t, statusSold, nextStatus(statusUnderOffer, 2))
+	assert.Equal(t, statusAvailable, nextStatus(statusUnderOffer, 3))
+	assert.Equal(t, statusAvailable, nextStatus(statusSold, 0))
+}
