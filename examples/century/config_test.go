@@ -83,17 +83,17 @@ func TestConfigErrors(t *testing.T) {
 		env  func(string) string
 		want string
 	}{
-		"short key":        {[]string{"-keys", short}, env(), "16 bytes, want at least 32"},
-		"bad key":          {[]string{"-keys", "not hex!"}, env(), "neither hex nor base64"},
-		"bad env rate":     {nil, env("CENTURY_UPDATE_RATE", "fast"), "CENTURY_UPDATE_RATE"},
-		"negative rate":    {[]string{"-update-rate", "-1"}, env(), "-update-rate"},
-		"zero count":       {[]string{"-count", "0"}, env(), "-count"},
-		"bad varnish":      {[]string{"-varnish", "ftp://x"}, env(), "-varnish"},
-		"bad proxy":        {[]string{"-trusted-proxies", "10.0.0.1"}, env(), "CIDR"},
-		"unknown flag":     {[]string{"-nope"}, env(), "usage"},
-		"extra args":       {[]string{"serve"}, env(), "unexpected arguments"},
-		"bad log level":    {nil, env("CENTURY_LOG_LEVEL", "loud"), "log level"},
-		"empty db":         {[]string{"-db", ""}, env(), "-db"},
+		"short key":     {[]string{"-keys", short}, env(), "16 bytes, want at least 32"},
+		"bad key":       {[]string{"-keys", "not hex!"}, env(), "neither hex nor base64"},
+		"bad env rate":  {nil, env("CENTURY_UPDATE_RATE", "fast"), "CENTURY_UPDATE_RATE"},
+		"negative rate": {[]string{"-update-rate", "-1"}, env(), "-update-rate"},
+		"zero count":    {[]string{"-count", "0"}, env(), "-count"},
+		"bad varnish":   {[]string{"-varnish", "ftp://x"}, env(), "-varnish"},
+		"bad proxy":     {[]string{"-trusted-proxies", "10.0.0.1"}, env(), "CIDR"},
+		"unknown flag":  {[]string{"-nope"}, env(), "usage"},
+		"extra args":    {[]string{"serve"}, env(), "unexpected arguments"},
+		"bad log level": {nil, env("CENTURY_LOG_LEVEL", "loud"), "log level"},
+		"empty db":      {[]string{"-db", ""}, env(), "-db"},
 	} {
 		_, err := parseConfig(tc.args, tc.env, io.Discard)
 		require.Error(t, err, name)

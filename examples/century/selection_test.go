@@ -94,19 +94,19 @@ func FuzzParseSelection(f *testing.F) {
 
 func TestLocalPath(t *testing.T) {
 	for in, want := range map[string]string{
-		"":                       "/def",
-		"/":                      "/",
-		"/properties/42":         "/properties/42",
-		"/?city=Paris&page=2":    "/?city=Paris&page=2",
-		"//evil.example/":        "/def",
-		"/\\evil.example":        "/def",
-		"https://evil.example/":  "/def",
-		"javascript:alert(1)":    "/def",
-		"properties/1":           "/def",
-		"/x\r\nSet-Cookie: a=b":  "/def",
-		"/%2F%2Fevil.example":    "/%2F%2Fevil.example",
-		"/\tevil":                "/def",
-		"/selection#frag":        "/selection",
+		"":                      "/def",
+		"/":                     "/",
+		"/properties/42":        "/properties/42",
+		"/?city=Paris&page=2":   "/?city=Paris&page=2",
+		"//evil.example/":       "/def",
+		"/\\evil.example":       "/def",
+		"https://evil.example/": "/def",
+		"javascript:alert(1)":   "/def",
+		"properties/1":          "/def",
+		"/x\r\nSet-Cookie: a=b": "/def",
+		"/%2F%2Fevil.example":   "/%2F%2Fevil.example",
+		"/\tevil":               "/def",
+		"/selection#frag":       "/selection",
 	} {
 		assert.Equal(t, want, localPath(in, "/def"), "%q", in)
 	}
