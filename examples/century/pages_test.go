@@ -78,6 +78,14 @@ func TestPropertyPage(t *testing.T) {
 	assertPublic(t, w)
 	assert.Regexp(t, `\bproperty-42\b`, tagHeader(w.Header()), "cache tag")
 
+	// Browsers revalidate (max-age=0) and get a 304 with the same caching.
+	etag := w.Header().Get("ETag")
+	require.NotEmpty(t, etag)
+	nm := s.do("GET", "/properties/42", "", nil, "If-None-Match", etag)
+	assert.Equal(t, http.StatusNotModified, nm.Code)
+	assert.Equal(t, w.Header().Get("Cache-Control"), nm.Header().Get("Cache-Control"))
+	assert.Zero(t, nm.Body.Len())
+
 	// The handler never reads the session: a logged-in user with a
 	// selection gets exactly the same bytes and headers.
 	cookies := sessionCookies(t, s.m, map[string]any{

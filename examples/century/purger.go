@@ -1,12 +1,17 @@
 package main
 
-import "errors"
+import (
+	"net/http"
+	"time"
 
-// newPurger returns the Varnish purger for url, or nil when url is empty.
-func newPurger(url string) (purger, error) {
+	"github.com/fullsession/fullsession/cachehint"
+)
+
+// newPurger returns cachehint's Varnish purger for url (the xkey purge the
+// shipped VCL accepts from localhost), or nil when url is empty.
+func newPurger(url string) (cachehint.Purger, error) {
 	if url == "" {
 		return nil, nil
 	}
-	// Wired to cachehint's Varnish purger as soon as it lands.
-	return nil, errors.New("century: -varnish is not supported yet")
+	return &cachehint.VarnishPurger{URL: url, Client: &http.Client{Timeout: 5 * time.Second}}, nil
 }

@@ -111,9 +111,10 @@ func (s *site) routes(c siteConfig) http.Handler {
 
 	// Shared pages: the same bytes for every user, personalised by the page
 	// script. These handlers must never touch the session.
-	r.With(cachehint.Public(searchPolicy)).Get("/", s.search)
-	r.With(cachehint.Public(propertyPolicy)).Get("/properties/{id}", s.property)
-	r.With(cachehint.Public(picturePolicy)).Get("/pictures/{id}.svg", s.picture)
+	// ETag lets browsers revalidate (max-age=0) with a 304.
+	r.With(cachehint.Public(searchPolicy), cachehint.ETag).Get("/", s.search)
+	r.With(cachehint.Public(propertyPolicy), cachehint.ETag).Get("/properties/{id}", s.property)
+	r.With(cachehint.Public(picturePolicy), cachehint.ETag).Get("/pictures/{id}.svg", s.picture)
 	r.With(cachehint.Public(staticPolicy)).Handle("/static/*",
 		http.StripPrefix("/static/", http.FileServerFS(staticFiles())))
 	r.Handle(jsclient.Path+"*", jsclient.Handler(c.Sessions))

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"sync"
 	"time"
+
+	"github.com/fullsession/fullsession/cachehint"
 )
 
 // updater plays the real estate market: it changes the price or the status
@@ -13,20 +15,15 @@ import (
 // the shared cache so the next visitor sees the change.
 type updater struct {
 	store  *Store
-	purger purger  // nil: no cache to purge
-	rate   float64 // changes per second
+	purger cachehint.Purger // nil: no cache to purge
+	rate   float64          // changes per second
 	log    *slog.Logger
 
 	mu  sync.Mutex
 	rng *rand.Rand
 }
 
-// purger is what the updater needs of cachehint.Purger.
-type purger interface {
-	Purge(ctx context.Context, tags ...string) error
-}
-
-func newUpdater(store *Store, purger purger, rate float64, log *slog.Logger) *updater {
+func newUpdater(store *Store, purger cachehint.Purger, rate float64, log *slog.Logger) *updater {
 	return &updater{
 		store: store, purger: purger, rate: rate, log: logger(log),
 		rng: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), genSeed)),
