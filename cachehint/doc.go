@@ -35,26 +35,32 @@
 // WriteHeader, Write, ReadFrom or Flush, or when the handler returns),
 // first matching row wins:
 //
-//	| response                                   | what cachehint sends                                                  |
-//	|--------------------------------------------|-----------------------------------------------------------------------|
-//	| 5xx                                        | no-store; CDN and tag headers removed                                 |
-//	| any Set-Cookie, from clientsession or      | private, no-store; Vary: Cookie; CDN headers, tag headers and Expires |
-//	|   anyone else                              |   removed                                                             |
-//	| session read (or Vary: Cookie already set) | private, no-cache (private, no-store on a NoStore route); Vary: Cookie;|
-//	|                                            |   CDN headers, tag headers and Expires removed                        |
-//	| public route that read or wrote the        | downgraded as in the two rows above; OnConflict is told the route     |
-//	|   session or set a cookie                  |   pattern and the reason; Strict panics (tests, development)          |
-//	| handler set its own Cache-Control          | kept; tags added if it lets shared caches store the response,         |
-//	|                                            |   CDN and tag headers removed if it says private or no-store          |
-//	| public route, GET/HEAD, Authorization sent | private, no-cache (RFC 9111 §3.5)                                     |
-//	| public route, session untouched, no        | Cache-Control: public, max-age=M, s-maxage=S;                         |
-//	|   Set-Cookie                               |   CDN-Cache-Control: max-age=S, stale-while-revalidate=W,              |
-//	|                                            |   stale-if-error=E; tag headers; no Vary: Cookie                      |
-//	| Private route                              | private, no-cache                                                     |
-//	| NoStore route                              | no-store                                                              |
-//	| undeclared route, session untouched        | Options.Default: private, no-cache unless configured otherwise;       |
-//	|                                            |   never left to heuristics (Varnish caches 120 s by default)          |
-//	| 304                                        | the same caching headers the 200 would carry (same rules, same run)   |
+//	| response                            | what cachehint sends                               |
+//	|-------------------------------------|----------------------------------------------------|
+//	| 5xx                                 | no-store; CDN and tag headers removed              |
+//	| any Set-Cookie, from clientsession  | private, no-store; Vary: Cookie; CDN headers,      |
+//	|   or anyone else                    |   tag headers and Expires removed                  |
+//	| session read (or Vary: Cookie set)  | private, no-cache (private, no-store on a NoStore  |
+//	|                                     |   route); Vary: Cookie; CDN headers, tag headers   |
+//	|                                     |   and Expires removed                              |
+//	| public route that read or wrote the | downgraded as in the two rows above; OnConflict    |
+//	|   session or set a cookie           |   is told the route pattern and the reason; Strict |
+//	|                                     |   panics (tests, development)                      |
+//	| handler set its own Cache-Control   | kept; tags added if shared caches may store the    |
+//	|                                     |   response, CDN and tag headers removed if it says |
+//	|                                     |   private or no-store                              |
+//	| public route, Authorization sent    | private, no-cache (RFC 9111 §3.5)                  |
+//	| public route, session untouched,    | Cache-Control: public, max-age=M, s-maxage=S;      |
+//	|   no Set-Cookie                     |   CDN-Cache-Control: max-age=S,                    |
+//	|                                     |   stale-while-revalidate=W, stale-if-error=E;      |
+//	|                                     |   tag headers; no Vary: Cookie                     |
+//	| Private route                       | private, no-cache                                  |
+//	| NoStore route                       | no-store                                           |
+//	| undeclared route, session untouched | Options.Default: private, no-cache unless          |
+//	|                                     |   configured otherwise; never left to heuristics   |
+//	|                                     |   (Varnish caches 120 s by default)                |
+//	| 304                                 | the same caching headers the 200 would carry       |
+//	|                                     |   (same rules, same handler run; see ETag)         |
 //
 // A public route answers other methods than GET and HEAD as an undeclared
 // one would (or "private, no-cache" when the default is public). Vary is
@@ -68,13 +74,17 @@
 // itself on paper. cachehint therefore sends stale-while-revalidate and
 // stale-if-error in Cache-Control only when there is no s-maxage, and gives
 // shared caches their own lifetime and stale windows in CDN-Cache-Control
-// (RFC 9213), which caches that read it apply instead of Cache-Control:
-// Cloudflare, Akamai, Fastly and the shipped VCL (which sets Varnish's ttl
-// and grace from it). CDN-Cache-Control was chosen over Surrogate-Control
-// because it is a published standard, is read by the same CDNs, and, unlike
-// Surrogate-Control in Varnish's builtin VCL, cannot silence a private
-// Cache-Control there. Options.CDNHeader selects Surrogate-Control or
-// neither.
+// (RFC 9213), which a cache that reads it applies instead of Cache-Control.
+// Cloudflare reads it, and so does the shipped VCL (it sets Varnish's ttl
+// and grace from it). A cache that does not read it still finds its
+// lifetime in s-maxage, and only loses the stale windows.
+//
+// CDN-Cache-Control is the default over Surrogate-Control because it is a
+// published standard and because, in Varnish's builtin VCL, a
+// Surrogate-Control header makes Cache-Control: private be ignored.
+// Fastly reads Surrogate-Control (and not CDN-Cache-Control): choose it
+// with Options.CDNHeader for a Fastly deployment. Responses that shared
+// caches must not store lose every such header, whichever was chosen.
 //
 // # How cachehint knows what the handler did with the session
 //

@@ -51,11 +51,10 @@ type CDNHeader uint8
 
 const (
 	// CDNCacheControl sends CDN-Cache-Control (RFC 9213), read by
-	// Cloudflare, Akamai, Fastly and the VCL in cachehint/varnish. It is
-	// the default.
+	// Cloudflare and the VCL in cachehint/varnish. It is the default.
 	CDNCacheControl CDNHeader = iota
 	// SurrogateControl sends Surrogate-Control, for caches that read it
-	// and not CDN-Cache-Control.
+	// and not CDN-Cache-Control, such as Fastly.
 	SurrogateControl
 	// NoCDNHeader sends neither, and leaves such headers set by the
 	// handler alone on public responses; stale-* directives are then sent
