@@ -1,0 +1,421 @@
+package main
+
+// The end-to-end test: the site behind a real varnishd (Debian varnish +
+// varnish-modules, with cachehint's VCL), visited by two headless Chromium
+// browsers with separate profiles, logins and selections.
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/fullsession/fullsession/cachehint"
+	"github.com/fullsession/fullsession/cachehint/varnish"
+	"github.com/fullsession/fullsession/internal/varnishtest"
+)
+
+const chromiumPath = "/usr/bin/chromium"
+
+// stack is the site behind Varnish.
+type stack struct {
+	origin  *httptest.Server
+	varnish *varnishtest.Varnish
+	store   *Store
+	updater *updater
+	logs    *syncBuf
+}
+
+func startStack(t *testing.T) *stack {
+	t.Helper()
+	st := &stack{store: freshStore(t, testCount), logs: &syncBuf{}}
+	log := slog.New(slog.NewTextHandler(st.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	h, err := newSite(siteConfig{
+		Store: st.store, Sessions: testManager(t), Log: log,
+		TrustedProxies: []string{"127.0.0.1/32"},
+		// A public route that touched the session would panic (a 500 the
+		// test sees) instead of being quietly downgraded.
+		Strict: true,
+	})
+	require.NoError(t, err)
+	st.origin = httptest.NewServer(h)
+	t.Cleanup(st.origin.Close)
+	st.varnish = varnishtest.Start(t, varnishtest.Options{
+		VCL:     varnish.DefaultVCL,
+		Backend: st.origin.Listener.Addr().String(),
+	})
+	// The updater is driven by the test (rate 0): purges go to Varnish.
+	st.updater = newUpdater(st.store, &cachehint.VarnishPurger{URL: st.varnish.URL}, 0, log)
+	return st
+}
+
+// seen is one response a browser or client received through Varnish.
+type seen struct {
+	who, url string
+	status   int64
+	headers  map[string]string // lower-case names; repeated headers joined by "\n"
+}
+
+func (s seen) get(name string) string { return s.headers[strings.ToLower(name)] }
+
+// checkNeverCachedCookie fails when a response carrying Set-Cookie came
+// from the cache: such a response must always be a PASS straight from the
+// origin, with Age 0 and one transaction id in X-Varnish.
+func checkNeverCachedCookie(t *testing.T, r seen) {
+	t.Helper()
+	if r.get("Set-Cookie") == "" {
+		return
+	}
+	xv := strings.Fields(r.get("X-Varnish"))
+	if r.get("X-Cache") != "PASS" || len(xv) != 1 || (r.get("Age") != "" && r.get("Age") != "0") {
+		t.Errorf("%s: %s: a response with Set-Cookie was served from the cache: X-Cache=%q X-Varnish=%q Age=%q",
+			r.who, r.url, r.get("X-Cache"), r.get("X-Varnish"), r.get("Age"))
+	}
+}
+
+// browser is one headless Chromium with its own profile, recording every
+// response's raw headers.
+type browser struct {
+	name string
+	ctx  context.Context
+	mu   sync.Mutex
+	urls map[network.RequestID]string
+	resp []seen
+}
+
+func chromiumOrSkip(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("chromium is required under CI: %v (go_test.sh installs it)", err)
+		}
+		t.Skipf("skipping the end-to-end test: %v (apt-get install chromium)", err)
+	}
+}
+
+func newBrowser(t *testing.T, parent context.Context, name string) *browser {
+	t.Helper()
+	alloc, cancelAlloc := chromedp.NewExecAllocator(parent,
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	t.Cleanup(cancelAlloc)
+	ctx, cancel := chromedp.NewContext(alloc)
+	t.Cleanup(cancel)
+	b := &browser{name: name, ctx: ctx, urls: map[network.RequestID]string{}}
+	require.NoError(t, chromedp.Do(ctx), "start %s", name)
+	require.NoError(t, chromedp.Listen(ctx, func(ev any) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		switch ev := ev.(type) {
+		case *network.EventRequestWillBeSent:
+			b.urls[ev.RequestID] = ev.Request.URL
+		case *network.EventResponseReceivedExtraInfo:
+			// Raw headers as received on the wire, Set-Cookie included.
+			h := map[string]string{}
+			for k, v := range ev.Headers {
+				h[strings.ToLower(k)] = fmt.Sprint(v)
+			}
+			b.resp = append(b.resp, seen{who: b.name, url: b.urls[ev.RequestID], status: ev.StatusCode, headers: h})
+		}
+	}))
+	return b
+}
+
+func (b *browser) responses() []seen {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]seen(nil), b.resp...)
+}
+
+// last returns the last response recorded for url.
+func (b *browser) last(t *testing.T, url string) seen {
+	t.Helper()
+	// ExtraInfo events may trail the load event a little.
+	var r seen
+	require.Eventually(t, func() bool {
+		for _, x := range b.responses() {
+			if x.url == url {
+				r = x
+			}
+		}
+		return r.url != ""
+	}, 5*time.Second, 20*time.Millisecond, "%s: no response recorded for %s", b.name, url)
+	return r
+}
+
+func (b *browser) run(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	require.NoError(t, chromedp.Do(b.ctx, steps...), b.name)
+}
+
+// personalised waits until the page script has filled in the page.
+func personalised() chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](`document.documentElement.dataset.personalised === "true"`,
+		chromedp.WithPollingTimeout(10*time.Second))
+}
+
+func evaluate[T any](t *testing.T, b *browser, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](expr))
+	require.NoError(t, err, b.name)
+	return v
+}
+
+// open navigates to url and waits until the page script has personalised
+// the page. It returns the response the document came with.
+func (b *browser) open(t *testing.T, url string) seen {
+	t.Helper()
+	before := len(b.responses())
+	b.run(t, chromedp.Navigate(url), personalised())
+	var r seen
+	require.Eventually(t, func() bool {
+		rs := b.responses()
+		for _, x := range rs[min(before, len(rs)):] {
+			if x.url == url {
+				r = x
+			}
+		}
+		return r.url != ""
+	}, 5*time.Second, 20*time.Millisecond, "%s: no response for %s", b.name, url)
+	require.Less(t, r.status, int64(500), "%s: %s", b.name, url)
+	return r
+}
+
+// pageState is what a visitor sees on a property page.
+type pageState struct {
+	Hello string `json:"hello"`
+	Star  string `json:"star"`
+	Price string `json:"price"`
+	Text  string `json:"text"`
+}
+
+func (b *browser) state(t *testing.T, id int64) pageState {
+	t.Helper()
+	return evaluate[pageState](t, b, fmt.Sprintf(`(() => {
+		const hello = document.getElementById("hello");
+		const star = document.querySelector('form[data-star="%d"] button');
+		return {
+			hello: hello && !hello.hidden ? hello.textContent : "",
+			star: star ? star.getAttribute("aria-pressed") : "",
+			price: document.getElementById("price")?.textContent ?? "",
+			text: document.body.innerText,
+		};
+	})()`, id))
+}
+
+func (b *browser) login(t *testing.T, base, user string) {
+	t.Helper()
+	b.run(t,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`#login-form`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), user),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "demo"),
+		chromedp.Submit(chromedp.CSS(`#login-form`)),
+		chromedp.WaitVisible(chromedp.CSS(`#search-form`)),
+		personalised(),
+	)
+}
+
+// toggleStar clicks the star of property id (on the open page) and waits
+// for it to show want ("true" or "false").
+func (b *browser) toggleStar(t *testing.T, id int64, want string) {
+	t.Helper()
+	sel := fmt.Sprintf(`form[data-star="%d"] button`, id)
+	b.run(t,
+		chromedp.Click(chromedp.CSS(sel)),
+		chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.querySelector('%s').getAttribute("aria-pressed") === %q`, sel, want),
+			chromedp.WithPollingTimeout(5*time.Second)),
+	)
+}
+
+// selection returns the ids /selection shows to this browser.
+func (b *browser) selection(t *testing.T, base string) []int64 {
+	t.Helper()
+	r := b.open(t, base+"/selection")
+	assert.Equal(t, "PASS", r.get("X-Cache"), "%s: /selection is private, never cached", b.name)
+	return evaluate[[]int64](t, b, `[...document.querySelectorAll("[data-selected]")].map(e => Number(e.dataset.selected))`)
+}
+
+func TestEndToEndThroughVarnish(t *testing.T) {
+	chromiumOrSkip(t)
+	st := startStack(t)
+	base := st.varnish.URL
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Second)
+	defer cancel()
+
+	ann := newBrowser(t, ctx, "ann")
+	bruno := newBrowser(t, ctx, "bruno")
+	ann.login(t, base, "ann")
+	bruno.login(t, base, "bruno")
+
+	// Each builds a different selection with the star (page script only).
+	const shared, other = 42, 7
+	page := fmt.Sprintf("%s/properties/%d", base, shared)
+	r := ann.open(t, page)
+	assert.Equal(t, "MISS", r.get("X-Cache"), "first view of the page")
+	s := ann.state(t, shared)
+	assert.Equal(t, "Hello Ann", s.Hello)
+	assert.Equal(t, "false", s.Star)
+	ann.toggleStar(t, shared, "true")
+
+	bruno.open(t, fmt.Sprintf("%s/properties/%d", base, other))
+	bruno.toggleStar(t, other, "true")
+
+	// Both open the same page: it comes from the cache, and each sees only
+	// their own name and selection.
+	r = bruno.open(t, page)
+	assert.Equal(t, "HIT", r.get("X-Cache"), "bruno's view is served by Varnish")
+	assert.Len(t, strings.Fields(r.get("X-Varnish")), 2, "a hit carries two transaction ids")
+	s = bruno.state(t, shared)
+	assert.Equal(t, "Hello Bruno", s.Hello)
+	assert.Equal(t, "false", s.Star, "42 is not in bruno's selection")
+	assert.NotContains(t, s.Text, "Ann")
+
+	r = ann.open(t, page)
+	assert.Equal(t, "HIT", r.get("X-Cache"))
+	s = ann.state(t, shared)
+	assert.Equal(t, "Hello Ann", s.Hello)
+	assert.Equal(t, "true", s.Star, "42 is in ann's selection")
+	assert.NotContains(t, s.Text, "Bruno")
+
+	assert.Equal(t, []int64{shared}, ann.selection(t, base))
+	assert.Equal(t, []int64{other}, bruno.selection(t, base))
+
+	// Toggling in one browser changes that browser's selection only.
+	bruno.open(t, page)
+	bruno.toggleStar(t, shared, "true")
+	assert.Equal(t, []int64{other, shared}, bruno.selection(t, base))
+	assert.Equal(t, []int64{shared}, ann.selection(t, base))
+	ann.open(t, page)
+	ann.toggleStar(t, shared, "false")
+	assert.Empty(t, ann.selection(t, base))
+	assert.Equal(t, []int64{other, shared}, bruno.selection(t, base))
+
+	// A price update purges the page: the next view shows the new price.
+	before, err := st.store.Get(ctx, shared)
+	require.NoError(t, err)
+	r = ann.open(t, page)
+	require.Equal(t, "HIT", r.get("X-Cache"))
+	require.Equal(t, euros(before.Price), ann.state(t, shared).Price)
+	newPrice := before.Price + 111_000
+	_, err = st.updater.Apply(ctx, shared, newPrice, statusUnderOffer)
+	require.NoError(t, err)
+	r = ann.open(t, page)
+	assert.Equal(t, "MISS", r.get("X-Cache"), "the purge evicted the page")
+	assert.Equal(t, euros(newPrice), ann.state(t, shared).Price)
+	r = bruno.open(t, page)
+	assert.Equal(t, "HIT", r.get("X-Cache"))
+	s = bruno.state(t, shared)
+	assert.Equal(t, euros(newPrice), s.Price)
+	assert.Equal(t, "Hello Bruno", s.Hello)
+	assert.Equal(t, "true", s.Star)
+
+	// No response carrying Set-Cookie came from the cache, and the check
+	// did see cookies being set (the logins) and hits.
+	var cookies, hits int
+	for _, b := range []*browser{ann, bruno} {
+		for _, r := range b.responses() {
+			checkNeverCachedCookie(t, r)
+			if r.get("Set-Cookie") != "" {
+				cookies++
+			}
+			if r.get("X-Cache") == "HIT" {
+				hits++
+			}
+		}
+	}
+	assert.GreaterOrEqual(t, cookies, 2, "the logins set cookies")
+	assert.Greater(t, hits, 5)
+	t.Logf("browsers: %d responses with Set-Cookie (all PASS), %d cache hits", cookies, hits)
+
+	goClientSweep(t, st)
+
+	assert.NotContains(t, st.logs.String(), "downgraded", "no public page touched the session")
+	assert.NotContains(t, st.logs.String(), "level=ERROR")
+}
+
+// goClientSweep replays logins, toggles and page views with a plain Go
+// client through Varnish, checking every response it gets.
+func goClientSweep(t *testing.T, st *stack) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	base := st.varnish.URL
+	do := func(method, path string, form url.Values) seen {
+		t.Helper()
+		var body io.Reader
+		if form != nil {
+			body = strings.NewReader(form.Encode())
+		}
+		req, err := http.NewRequest(method, base+path, body)
+		require.NoError(t, err)
+		if form != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Origin", base)
+		}
+		resp, err := c.Do(req)
+		require.NoError(t, err)
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		h := map[string]string{}
+		for k, v := range resp.Header {
+			h[strings.ToLower(k)] = strings.Join(v, "\n")
+		}
+		r := seen{who: "go client", url: path, status: int64(resp.StatusCode), headers: h}
+		require.Less(t, r.status, int64(500), path)
+		checkNeverCachedCookie(t, r)
+		return r
+	}
+	pages := []string{"/", "/properties/42", "/properties/43", "/pictures/42.svg", "/static/site.css", "/?city=Paris"}
+	for _, p := range pages {
+		do("GET", p, nil)
+	}
+	r := do("POST", "/login", url.Values{"username": {"zoe"}, "password": {"demo"}})
+	require.Equal(t, http.StatusSeeOther, int(r.status))
+	require.NotEmpty(t, r.get("Set-Cookie"))
+	for _, p := range pages {
+		r := do("GET", p, nil)
+		assert.Equal(t, "HIT", r.get("X-Cache"), "%s: cached pages stay cached for logged-in visitors", p)
+		assert.Empty(t, r.get("Set-Cookie"), p)
+	}
+	r = do("POST", "/selection/toggle", url.Values{"id": {"43"}})
+	require.Equal(t, http.StatusSeeOther, int(r.status))
+	require.NotEmpty(t, r.get("Set-Cookie"))
+	for range 2 {
+		r = do("GET", "/selection", nil)
+		assert.Equal(t, "PASS", r.get("X-Cache"))
+		assert.Contains(t, r.get("Cache-Control"), "private")
+	}
+	// A cross-site POST through Varnish is refused by the origin.
+	req, _ := http.NewRequest("POST", base+"/selection/toggle", strings.NewReader("id=44"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	resp, err := c.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+	assert.Empty(t, resp.Header.Values("Set-Cookie"))
+}
