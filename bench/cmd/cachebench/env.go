@@ -105,10 +105,14 @@ func startEnv(ctx context.Context, o options) (*env, error) {
 	if err := os.MkdirAll(filepath.Dir(o.db), 0o755); err != nil {
 		return nil, err
 	}
+	// Varnish first, so that the site's first purges find it.
+	if err := e.startVarnish(ctx, o); err != nil {
+		return nil, err
+	}
 	if err := e.startSite(ctx, bin, o); err != nil {
 		return nil, err
 	}
-	if err := e.startVarnish(ctx, o); err != nil {
+	if err := waitHealthy(ctx, e.cache, e.varnishURL()+"/healthz", time.Minute); err != nil {
 		return nil, err
 	}
 	ok = true
@@ -183,7 +187,26 @@ func (e *env) startVarnish(ctx context.Context, o options) error {
 	case <-time.After(30 * time.Second):
 		return errors.New("run.sh did not start varnishd within 30s")
 	}
-	return waitHealthy(ctx, e.cache, e.varnishURL()+"/healthz", time.Minute)
+	return waitListening(ctx, e.cache, e.varnish, 30*time.Second)
+}
+
+// waitListening waits until addr accepts connections.
+func waitListening(ctx context.Context, p *proc, addr string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		select {
+		case <-p.exited:
+			return fmt.Errorf("%s exited while waiting for %s", p.cmd.Path, addr)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			return nil
+		}
+	}
+	return fmt.Errorf("nothing listens on %s after %s", addr, timeout)
 }
 
 // waitHealthy polls url until it answers 200, the process exits or timeout.

@@ -15,7 +15,7 @@ type result struct {
 	samples                   []string
 	wall, p50, p99            time.Duration
 	kinds                     [nKinds]int
-	xcache                    map[string]int
+	xcache, xcacheLate        map[string]int
 	jsToggles                 int
 	distinctURLs              int // property and search URLs requested at least once
 	stats                     counters
@@ -36,6 +36,7 @@ type summary struct {
 	HitRatio      float64           `json:"hit_ratio"`       // cache_hit / (cache_hit + cache_miss)
 	CachedShare   float64           `json:"cached_share"`    // cache_hit / client_req
 	ColdCeiling   float64           `json:"cold_ceiling"`    // best hit ratio a cold cache allows
+	LateHitRatio  float64           `json:"late_hit_ratio"`  // HIT / (HIT + MISS) over the second half of the views
 	OriginReqs    uint64            `json:"origin_requests"` // MAIN.backend_req
 	OriginPerS    float64           `json:"origin_requests_per_second"`
 	Kinds         map[string]int    `json:"requests_by_kind"`
@@ -67,6 +68,8 @@ func (r *result) summary(o options) summary {
 		Samples:       r.samples,
 		Varnish:       r.stats,
 	}
+	lh, lm := float64(r.xcacheLate["HIT"]), float64(r.xcacheLate["MISS"])
+	s.LateHitRatio = ratio(lh, lh+lm)
 	cacheable := r.kinds[kProperty] + r.kinds[kSearch]
 	s.ColdCeiling = ratio(float64(cacheable-r.distinctURLs), float64(cacheable))
 	for k, n := range r.kinds {
@@ -94,8 +97,8 @@ func (r *result) print(out, human io.Writer, o options) error {
 		s.OriginPerS, s.RequestsPerS, s.P50Micros, s.P99Micros, s.Violations)
 	fmt.Fprintf(human, "cachebench: %d views in %.1fs (%.0f req/s, p50 %.0fµs, p99 %.0fµs), %d errors\n",
 		s.Views, s.WallSeconds, s.RequestsPerS, s.P50Micros, s.P99Micros, s.Errors)
-	fmt.Fprintf(human, "cachebench: Varnish hit ratio %.2f%% (cold-cache ceiling %.2f%%), %.2f%% of all requests from cache, origin %d requests (%.0f/s)\n",
-		100*s.HitRatio, 100*s.ColdCeiling, 100*s.CachedShare, s.OriginReqs, s.OriginPerS)
+	fmt.Fprintf(human, "cachebench: Varnish hit ratio %.2f%% (cold-cache ceiling %.2f%%, second half %.2f%%), %.2f%% of all requests from cache, origin %d requests (%.0f/s)\n",
+		100*s.HitRatio, 100*s.ColdCeiling, 100*s.LateHitRatio, 100*s.CachedShare, s.OriginReqs, s.OriginPerS)
 	fmt.Fprintf(human, "cachebench: requests by kind %v, X-Cache %v, script toggles %d\n", s.Kinds, s.XCache, s.ScriptToggles)
 	fmt.Fprintf(human, "cachebench: personalisation violations: %d %q\n", s.Violations, s.Samples)
 	if s.FirstError != "" {

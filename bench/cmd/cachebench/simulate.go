@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/fullsession/fullsession/bench/internal/jar"
@@ -79,11 +80,14 @@ type worker struct {
 	base     string
 	buf      bytes.Buffer
 	st       stats
+	sent     *atomic.Int64 // requests started by all workers
+	half     int64         // views / 2
 }
 
 type stats struct {
 	kinds      [nKinds]int
 	xcache     map[string]int
+	xcacheLate map[string]int // X-Cache of the second half of the views
 	jsToggles  int
 	violations int
 	samples    []string // the first violations, for the report
@@ -140,6 +144,7 @@ func simulate(ctx context.Context, base string, o options) (*result, error) {
 	}
 	client := load.NewClient(o.concurrency)
 	workers := make([]*worker, o.concurrency)
+	var sent atomic.Int64
 	for i := range workers {
 		rng := rand.New(rand.NewPCG(o.seed, uint64(i)))
 		workers[i] = &worker{
@@ -148,7 +153,10 @@ func simulate(ctx context.Context, base string, o options) (*result, error) {
 			searches: rand.NewZipf(rng, o.zipfS, 1, uint64(len(searches)-1)),
 			client:   client,
 			base:     base,
-			st:       stats{xcache: map[string]int{}, seenProp: map[int64]bool{}, seenSearch: map[int]bool{}},
+			st: stats{xcache: map[string]int{}, xcacheLate: map[string]int{},
+				seenProp: map[int64]bool{}, seenSearch: map[int]bool{}},
+			sent: &sent,
+			half: int64(o.views / 2),
 		}
 	}
 	for u := range o.users {
@@ -167,7 +175,7 @@ func simulate(ctx context.Context, base string, o options) (*result, error) {
 	out := &result{
 		views: res.Requests, errors: res.Errors, firstErr: res.FirstErr,
 		wall: time.Since(start), p50: res.Percentile(0.5), p99: res.Percentile(0.99),
-		xcache: map[string]int{},
+		xcache: map[string]int{}, xcacheLate: map[string]int{},
 	}
 	seenProp, seenSearch := map[int64]bool{}, map[int]bool{}
 	for _, w := range workers {
@@ -176,6 +184,9 @@ func simulate(ctx context.Context, base string, o options) (*result, error) {
 		}
 		for k, n := range w.st.xcache {
 			out.xcache[k] += n
+		}
+		for k, n := range w.st.xcacheLate {
+			out.xcacheLate[k] += n
 		}
 		out.jsToggles += w.st.jsToggles
 		out.violations += w.st.violations
@@ -238,6 +249,7 @@ func (w *worker) do(ctx context.Context, v *visitor, k kind, method, path, form 
 	}
 	req.Header.Set("X-Forwarded-For", v.ip)
 	v.jar.Apply(req)
+	late := w.sent.Add(1) > w.half
 	resp, err := w.client.Do(req)
 	if err != nil {
 		return nil, err
@@ -251,6 +263,9 @@ func (w *worker) do(ctx context.Context, v *visitor, k kind, method, path, form 
 	w.st.kinds[k]++
 	xc := resp.Header.Get("X-Cache")
 	w.st.xcache[xc]++
+	if late {
+		w.st.xcacheLate[xc]++
+	}
 	if resp.StatusCode != want {
 		return nil, fmt.Errorf("%s %s: status %d, want %d: %.300s", method, path, resp.StatusCode, want, w.buf.Bytes())
 	}

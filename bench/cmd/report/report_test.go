@@ -1,0 +1,55 @@
+package main
+
+import (
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestReport writes a report from small inputs and checks the targets table
+// and that the chart is well-formed XML.
+func TestReport(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, s string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("micro.txt", `BenchmarkSession/req=read/lib=clientsession-2 1 2000 ns/op 600 cookie-B/op 0 setcookie-B/op 2000 B/op 12 allocs/op
+BenchmarkSession/req=read/lib=gorilla-2 1 25000 ns/op 1000 cookie-B/op 0 setcookie-B/op 16000 B/op 290 allocs/op
+BenchmarkSession/req=write/lib=clientsession-2 1 2000 ns/op 600 cookie-B/op 70 setcookie-B/op 2000 B/op 12 allocs/op
+BenchmarkSession/req=write/lib=gorilla-2 1 80000 ns/op 1000 cookie-B/op 1100 setcookie-B/op 16000 B/op 350 allocs/op
+`)
+	write("e2e.txt", "concurrency: 16\nBenchmarkE2E/page=read/app=clientsession-2 1 1 ns/op 30000 req/s 300 p50-us 3000 p99-us\nBenchmarkE2E/page=read/app=scs-redis-2 1 1 ns/op 10000 req/s 300 p50-us 3000 p99-us\n")
+	write("cache.json", `{"views":1000000,"wall_seconds":70,"hit_ratio":0.93,"cold_ceiling":0.94,"personalisation_violations":0}`)
+	in, err := load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := markdown(in, "results/chart.svg", "bench/results")
+	for _, want := range []string{
+		"| read speed | ≥ 10× gorilla | 12.5× (2.00 µs vs 25.00 µs) | **met** |",
+		"| read allocations | ≤ 15 allocs/op | 12 allocs/op | **met** |",
+		"| write Set-Cookie bytes | ≤ 15% of gorilla | 6.4% (70 B vs 1100 B) | **met** |",
+		"| end-to-end, reading page | ≥ 1.5× scs+Redis req/s | 3.00× (30000 vs 10000 req/s) | **met** |",
+		"| cache, wall time | 1000000 views ≤ 60 s | 70.0 s | missed |",
+		"| cache, Varnish hit ratio | ≥ 95% | 93.00% (cold-cache ceiling 94.00%) | missed |",
+		"16 concurrent users",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	svg := chart(in)
+	if err := xml.Unmarshal([]byte(svg), new(struct{})); err != nil {
+		t.Fatalf("chart is not well-formed: %v", err)
+	}
+	if !strings.Contains(svg, "clientsession") || !strings.Contains(svg, "30000 req/s") {
+		t.Error("chart lacks its series or values")
+	}
+	if _, err := load(t.TempDir()); err == nil {
+		t.Error("load of an empty folder succeeded")
+	}
+}
