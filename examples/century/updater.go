@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fullsession/fullsession/cachehint"
@@ -21,6 +22,10 @@ type updater struct {
 
 	mu  sync.Mutex
 	rng *rand.Rand
+
+	// Counters since the last summary line.
+	changes, purges, purgeErrors atomic.Int64
+	warnedPurge                  atomic.Bool
 }
 
 func newUpdater(store *Store, purger cachehint.Purger, rate float64, log *slog.Logger) *updater {
@@ -38,10 +43,15 @@ func (u *updater) Run(ctx context.Context) {
 	}
 	t := time.NewTicker(time.Duration(float64(time.Second) / u.rate))
 	defer t.Stop()
+	summary := time.NewTicker(time.Minute)
+	defer summary.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-summary.C:
+			u.log.Info("real-time updater", "changes", u.changes.Swap(0), "purges", u.purges.Swap(0),
+				"purge_errors", u.purgeErrors.Swap(0), "period", time.Minute)
 		case <-t.C:
 			if err := u.step(ctx); err != nil && ctx.Err() == nil {
 				u.log.Warn("property update failed", "err", err)
@@ -93,20 +103,33 @@ func nextStatus(s string, roll int) string {
 	}
 }
 
-// Apply sets a property's price and status and purges its pages.
+// Apply sets a property's price and status and purges its pages. A failed
+// purge is logged (a warning the first time) and counted, not returned: the
+// change is made, and the cached pages expire with their shared max-age.
 func (u *updater) Apply(ctx context.Context, id, price int64, status string) (Property, error) {
 	p, err := u.store.Update(ctx, id, price, status)
 	if err != nil {
 		return p, err
 	}
+	u.changes.Add(1)
 	u.log.Debug("property updated", "id", id, "price", price, "status", status)
-	if u.purger != nil {
-		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		if err := u.purger.Purge(pctx, propertyTag(id)); err != nil {
-			// The page stays stale until its shared max-age runs out.
-			u.log.Warn("cache purge failed", "id", id, "tag", propertyTag(id), "err", err)
-		}
+	if u.purger == nil {
+		return p, nil
 	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := u.purger.Purge(pctx, propertyTag(id)); err != nil {
+		// The page stays stale until its shared max-age runs out. Warn
+		// once, then count: an absent Varnish must not flood the log.
+		u.purgeErrors.Add(1)
+		level := slog.LevelDebug
+		if !u.warnedPurge.Swap(true) {
+			level = slog.LevelWarn
+		}
+		u.log.Log(ctx, level, "cache purge failed; pages stay stale until their shared max-age ends",
+			"id", id, "tag", propertyTag(id), "err", err)
+		return p, nil
+	}
+	u.purges.Add(1)
 	return p, nil
 }

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -85,4 +87,22 @@ func TestNextStatus(t *testing.T) {
 	assert.Equal(t, statusSold, nextStatus(statusUnderOffer, 2))
 	assert.Equal(t, statusAvailable, nextStatus(statusUnderOffer, 3))
 	assert.Equal(t, statusAvailable, nextStatus(statusSold, 0))
+}
+
+type failingPurger struct{}
+
+func (failingPurger) Purge(context.Context, ...string) error { return errors.New("connection refused") }
+
+func TestUpdaterPurgeFailureWarnsOnce(t *testing.T) {
+	store := freshStore(t, 10)
+	var logs syncBuf
+	u := newUpdater(store, failingPurger{}, 1, slog.New(slog.NewTextHandler(&logs, nil)))
+	for id := int64(1); id <= 3; id++ {
+		p, err := u.Apply(context.Background(), id, 5000, statusSold)
+		require.NoError(t, err, "the change is made even when the purge fails")
+		assert.Equal(t, int64(5000), p.Price)
+	}
+	assert.Equal(t, 1, strings.Count(logs.String(), "level=WARN"), logs.String())
+	assert.Equal(t, int64(3), u.purgeErrors.Load())
+	assert.Equal(t, int64(3), u.changes.Load())
 }
