@@ -78,16 +78,16 @@ type config struct {
 	tagHeaders []TagHeader
 	cdnHeader  string
 	def        Mode
-	defPolicy  Policy
+	defPublic  policyHeaders
 	onConflict func(r *http.Request, pattern, reason string)
 	strict     bool
 }
 
 func newConfig(o Options) *config {
 	c := &config{
-		cdnHeader:  o.CDNHeader.name(),
+		cdnHeader:  http.CanonicalHeaderKey(o.CDNHeader.name()),
 		def:        o.Default,
-		defPolicy:  o.DefaultPolicy,
+		defPublic:  o.DefaultPolicy.headers(),
 		onConflict: o.OnConflict,
 		strict:     o.Strict,
 	}
@@ -133,9 +133,14 @@ func Middleware(o Options) func(http.Handler) http.Handler {
 				next.ServeHTTP(w, r)
 				return
 			}
-			st := &state{cfg: c, mode: c.def, policy: c.defPolicy}
+			// One allocation for the request's state and writer.
+			rs := &struct {
+				st state
+				cw writer
+			}{st: state{cfg: c, mode: c.def, public: c.defPublic}}
+			st, cw := &rs.st, &rs.cw
 			r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, st))
-			cw := &writer{ResponseWriter: w, cfg: c, st: st, req: r, sess: clientsession.FromContext(r.Context())}
+			*cw = writer{ResponseWriter: w, cfg: c, st: st, req: r, sess: clientsession.FromContext(r.Context())}
 			finished := false
 			defer func() {
 				if !finished {

@@ -115,7 +115,7 @@ type state struct {
 
 	mu        sync.Mutex
 	mode      Mode
-	policy    Policy
+	public    policyHeaders // for ModePublic
 	declared  bool
 	pattern   string
 	sess      *clientsession.Session
@@ -143,10 +143,10 @@ func (st *state) observe(r *http.Request) {
 	}
 }
 
-func (st *state) declare(m Mode, p Policy, r *http.Request) {
+func (st *state) declare(m Mode, ph policyHeaders, r *http.Request) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	st.mode, st.policy, st.declared = m, p, true
+	st.mode, st.public, st.declared = m, ph, true
 	st.observe(r)
 }
 
@@ -175,12 +175,13 @@ func containsString(list []string, s string) bool {
 	return false
 }
 
-// declare returns the route middleware for m and p. The fallback for a
-// missing Middleware is built once per route.
+// declare returns the route middleware for m and p. The header values and
+// the fallback for a missing Middleware are built once per route.
 func declare(m Mode, p Policy, name string) func(http.Handler) http.Handler {
+	ph := p.headers()
 	return func(next http.Handler) http.Handler {
 		inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			stateFrom(r.Context()).declare(m, p, r)
+			stateFrom(r.Context()).declare(m, ph, r)
 			next.ServeHTTP(w, r)
 		})
 		var once sync.Once
@@ -217,6 +218,17 @@ func seconds(d time.Duration) string {
 		return "0"
 	}
 	return strconv.FormatInt(int64(d/time.Second), 10)
+}
+
+// policyHeaders are the header values of a public response under a
+// Policy, computed once per route.
+type policyHeaders struct {
+	cc  string // Cache-Control
+	cdn string // CDN-Cache-Control or Surrogate-Control
+}
+
+func (p Policy) headers() policyHeaders {
+	return policyHeaders{cc: p.cacheControl(), cdn: p.cdnControl()}
 }
 
 // cacheControl returns the Cache-Control value of a public response.

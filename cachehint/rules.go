@@ -11,19 +11,21 @@ type facts struct {
 	method        string
 	authorization bool // the request carries Authorization
 	mode          Mode
-	policy        Policy
-	sessionRead   bool // clientsession: the handler read or wrote the session
-	sessionWrote  bool // clientsession: session Set-Cookie headers will be sent
+	public        policyHeaders // the route's (or default) public headers
+	sessionRead   bool          // clientsession: the handler read or wrote the session
+	sessionWrote  bool          // clientsession: session Set-Cookie headers will be sent
 	tags          []string
 }
 
 // targetedHeaders give shared caches their own directives. A response
 // that shared caches must not store loses all of them, since each would
-// override Cache-Control: private at the cache that reads it.
+// override Cache-Control: private at the cache that reads it. Each is
+// listed in canonical form and as usually spelled, for handlers that set
+// the header map directly.
 var targetedHeaders = []string{
-	"CDN-Cache-Control",
+	"Cdn-Cache-Control", "CDN-Cache-Control",
 	"Surrogate-Control",
-	"Cloudflare-CDN-Cache-Control",
+	"Cloudflare-Cdn-Cache-Control", "Cloudflare-CDN-Cache-Control",
 	"Akamai-Cache-Control",
 }
 
@@ -106,10 +108,10 @@ func (c *config) apply(h http.Header, f facts, drop func(tag, reason string)) (s
 		return false, ""
 
 	case mode == ModePublic:
-		h.Set("Cache-Control", f.policy.cacheControl())
+		h["Cache-Control"] = []string{f.public.cc}
 		if name := c.cdnHeader; name != "" {
 			removeTargeted(h)
-			h.Set(name, f.policy.cdnControl())
+			h[name] = []string{f.public.cdn}
 		}
 		c.writeTags(h, f.tags, drop)
 		return true, ""
@@ -131,7 +133,8 @@ func (c *config) writeTags(h http.Header, tags []string, drop func(tag, reason s
 		return
 	}
 	for _, name := range c.tagHeaders {
-		tagFormats[name].write(h, string(name), tags, drop)
+		f := tagFormats[name]
+		f.write(h, f.key, string(name), tags, drop)
 	}
 }
 
@@ -141,14 +144,14 @@ func (c *config) writeTags(h http.Header, tags []string, drop func(tag, reason s
 func removeShared(h http.Header) {
 	removeTargeted(h)
 	for _, name := range tagHeaderNames {
-		h.Del(name)
+		delete(h, name)
 	}
-	h.Del("Expires")
+	delete(h, "Expires")
 }
 
 func removeTargeted(h http.Header) {
 	for _, name := range targetedHeaders {
-		h.Del(name)
+		delete(h, name)
 	}
 }
 

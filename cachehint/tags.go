@@ -34,6 +34,7 @@ const (
 
 // tagFormat is the syntax and limits of one tag header.
 type tagFormat struct {
+	key      string // canonical header key
 	sep      string
 	maxTag   int // bytes per tag
 	maxTags  int // tags per response; 0: no limit
@@ -42,15 +43,16 @@ type tagFormat struct {
 }
 
 var tagFormats = map[TagHeader]tagFormat{
-	XKey:         {sep: " ", maxTag: 1024, maxLine: 4096},
-	SurrogateKey: {sep: " ", maxTag: 1024, maxTotal: 16384},
-	CacheTag:     {sep: ",", maxTag: 1024, maxTotal: 16 * 1024},
-	EdgeCacheTag: {sep: ",", maxTag: 128, maxTags: 128},
+	XKey:         {key: "Xkey", sep: " ", maxTag: 1024, maxLine: 4096},
+	SurrogateKey: {key: "Surrogate-Key", sep: " ", maxTag: 1024, maxTotal: 16384},
+	CacheTag:     {key: "Cache-Tag", sep: ",", maxTag: 1024, maxTotal: 16 * 1024},
+	EdgeCacheTag: {key: "Edge-Cache-Tag", sep: ",", maxTag: 128, maxTags: 128},
 }
 
-// tagHeaderNames are every tag header cachehint knows, configured or not:
-// all are removed from responses that shared caches must not store.
-var tagHeaderNames = []string{string(XKey), string(SurrogateKey), string(CacheTag), string(EdgeCacheTag)}
+// tagHeaderNames are every tag header cachehint knows, configured or not,
+// in canonical form and as usually spelled: all are removed from responses
+// that shared caches must not store.
+var tagHeaderNames = []string{"Xkey", "xkey", "Surrogate-Key", "Cache-Tag", "Edge-Cache-Tag"}
 
 // ValidTag reports whether tag may be used with Tag: an RFC 9110 token,
 // that is 1 or more of the letters, digits and !#$%&'*+-.^_`|~. Tokens
@@ -76,9 +78,10 @@ func isTchar(c byte) bool {
 	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
 
-// write sets header name in h to tags, formatted by f. Tags that break
-// f's limits are left out and passed to drop with the reason.
-func (f tagFormat) write(h http.Header, name string, tags []string, drop func(tag, reason string)) {
+// write sets header key in h to tags, formatted by f. Tags that break f's
+// limits are left out and passed to drop with the reason, which names the
+// header.
+func (f tagFormat) write(h http.Header, key, name string, tags []string, drop func(tag, reason string)) {
 	var lines []string
 	var line strings.Builder
 	total, n := 0, 0
@@ -112,6 +115,6 @@ func (f tagFormat) write(h http.Header, name string, tags []string, drop func(ta
 	}
 	if line.Len() > 0 {
 		lines = append(lines, line.String())
-		h[http.CanonicalHeaderKey(name)] = lines
+		h[key] = lines
 	}
 }

@@ -47,7 +47,7 @@ func makeTags(n, size int) []string {
 func writeFormat(h TagHeader, tags []string) (http.Header, []string) {
 	hdr := http.Header{}
 	var dropped []string
-	tagFormats[h].write(hdr, string(h), tags, func(tag, reason string) {
+	tagFormats[h].write(hdr, tagFormats[h].key, string(h), tags, func(tag, reason string) {
 		if !strings.HasPrefix(reason, string(h)+": ") {
 			panic("reason does not name the header: " + reason)
 		}
@@ -164,7 +164,7 @@ func TestNoCDNHeader(t *testing.T) {
 	c := newConfig(Options{CDNHeader: NoCDNHeader})
 	h := http.Header{"Surrogate-Control": {"max-age=9"}}
 	shared, _ := c.apply(h, facts{status: 200, method: "GET", mode: ModePublic,
-		policy: Policy{MaxAge: time.Minute, SharedMaxAge: time.Hour, StaleWhileRevalidate: time.Minute}}, nil)
+		public: Policy{MaxAge: time.Minute, SharedMaxAge: time.Hour, StaleWhileRevalidate: time.Minute}.headers()}, nil)
 	if !shared || h.Get("Cache-Control") != "public, max-age=60, s-maxage=3600" {
 		t.Errorf("shared %v, Cache-Control %q", shared, h.Get("Cache-Control"))
 	}

@@ -54,6 +54,14 @@ func (o *origin) router(t *testing.T, ord order, prefix string) http.Handler {
 		n := o.hit(r)
 		io.WriteString(w, "property "+id+" version "+itoa(n))
 	})
+	// Many tags: more than one xkey header line.
+	r.With(public).Get(prefix+"/many-tags", func(w http.ResponseWriter, r *http.Request) {
+		o.hit(r)
+		for i := 0; i < manyTags; i++ {
+			cachehint.Tag(r, manyTag(prefix, i))
+		}
+		io.WriteString(w, "many")
+	})
 	// A public route whose handler reads the session anyway: the gate
 	// must downgrade it.
 	r.With(public).Get(prefix+"/greet", func(w http.ResponseWriter, r *http.Request) {
@@ -77,6 +85,12 @@ func (o *origin) router(t *testing.T, ord order, prefix string) http.Handler {
 		io.WriteString(w, "rogue")
 	})
 	return r
+}
+
+const manyTags = 300
+
+func manyTag(prefix string, i int) string {
+	return prefix[1:] + "-many-tag-with-a-long-name-" + itoa(i)
 }
 
 func itoa(n int) string {
@@ -305,6 +319,24 @@ func TestVarnish(t *testing.T) {
 			})
 		})
 	}
+	t.Run("purge finds tags on every xkey line", func(t *testing.T) {
+		url := v.URL + "/a/many-tags"
+		first := get(t, url, "")
+		if lines := first.header.Values("Xkey"); len(lines) != 0 {
+			t.Errorf("xkey reached the client: %d lines", len(lines))
+		}
+		for i, p := range []*cachehint.VarnishPurger{{URL: v.URL}, {URL: v.URL, Ban: true}} {
+			if r := get(t, url, ""); r.header.Get("X-Cache") != "HIT" {
+				t.Fatalf("round %d: not cached: %q", i, r.header.Get("X-Cache"))
+			}
+			if err := p.Purge(context.Background(), manyTag("/a", manyTags-1-i)); err != nil {
+				t.Fatal(err)
+			}
+			if r := get(t, url, ""); r.header.Get("X-Cache") != "MISS" {
+				t.Errorf("round %d (Ban=%v): X-Cache %q after purging a tag from the last line", i, p.Ban, r.header.Get("X-Cache"))
+			}
+		}
+	})
 	t.Run("VCL trusts Set-Cookie, private and missing freshness on its own", func(t *testing.T) {
 		for _, path := range []string{"/nogate/set-cookie", "/nogate/private", "/nogate/heuristic"} {
 			for i := 0; i < 2; i++ {

@@ -67,7 +67,7 @@ func (w *writer) gather(status int) facts {
 		method:        w.req.Method,
 		authorization: w.req.Header.Get("Authorization") != "",
 		mode:          w.st.mode,
-		policy:        w.st.policy,
+		public:        w.st.public,
 		sessionRead:   read,
 		sessionWrote:  wrote,
 		tags:          w.st.tags,

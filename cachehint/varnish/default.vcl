@@ -107,6 +107,9 @@ sub vcl_backend_response {
     if (bereq.uncacheable) {
         return (deliver);
     }
+    # VCL reads only the first header of a name: join repeated ones first.
+    std.collect(beresp.http.Cache-Control);
+    std.collect(beresp.http.Vary);
     # Trust the origin. A response that sets a cookie, is marked private,
     # no-store or no-cache (in Cache-Control or a CDN header), varies on
     # Cookie or carries no freshness information at all is never stored:
