@@ -100,6 +100,10 @@
 //     Set-Cookie and Vary: Cookie first, then cachehint sees them. Route
 //     declarations and Tag also hand cachehint the session they see.
 //
+// A handler that reads cookies itself (r.Cookie) is invisible to
+// cachehint: it must add "Vary: Cookie" (which cachehint then treats as a
+// session read) or run on a Private route.
+//
 // A handler that reads or writes the session after the headers went out
 // (from a template, after the first Write) cannot be fixed any more: the
 // response may already be public. cachehint reports it through OnConflict
@@ -135,12 +139,15 @@
 // claims to be public; that is cachehint's job at the origin, which marks
 // every response that read the session, set a cookie, or belongs to an
 // undeclared route. Without cachehint (or with a handler that bypasses it)
-// the VCL would store one visitor's page and serve it to the next, the
-// failure behind the Steam incident of December 2015. Keep both, or
-// neither.
+// the VCL would store one visitor's page and serve it to the next: the kind
+// of failure that showed account pages to other users on Steam at
+// Christmas 2015. Deploy this VCL only in front of an origin whose every
+// route runs through cachehint.Middleware.
 //
 // The VCL drops cookies whose names do not start with the session prefix
 // (edit the line marked CONFIGURE if clientsession's Options.Prefix is
-// not "session."), accepts PURGE (xkey) and BAN from localhost only, and
-// adds an X-Cache header (HIT, MISS or PASS).
+// not "session."; other cookies the application needs must be renamed or
+// added to that line), accepts PURGE (xkey) and BAN from localhost only,
+// never uses Varnish's default_ttl, and adds an X-Cache header (HIT, MISS
+// or PASS). cachehint/varnish embeds it as DefaultVCL.
 package cachehint
