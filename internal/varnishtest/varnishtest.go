@@ -186,8 +186,10 @@ func start(t testing.TB, bin, dir, vclPath string, o Options, attempt int) (*Var
 	v.cmd = exec.Command(bin, args...)
 	v.cmd.Stdout = v.log
 	v.cmd.Stderr = v.log
-	// Own process group, so that stopping reaches the cache child too.
-	v.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Own process group, so that stopping reaches the cache child too;
+	// Pdeathsig stops varnishd if the test binary dies without cleanup
+	// (go test -timeout, SIGKILL).
+	v.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := v.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("varnishtest: start %s: %w", bin, err)
 	}
