@@ -26,11 +26,15 @@ var testKey = bytes.Repeat([]byte{0x42}, 32)
 
 // sharedStore is one generated database for the tests that only read it.
 var sharedStore = sync.OnceValues(func() (*Store, error) {
+	sharedOpened = true
 	return OpenStore(context.Background(), filepath.Join(sharedDir, "century.db"), testCount, slog.New(slog.DiscardHandler))
 })
 
 // sharedDir holds the files shared by the tests of one run.
-var sharedDir string
+var (
+	sharedDir    string
+	sharedOpened bool // set inside sharedStore's once
+)
 
 func TestMain(m *testing.M) {
 	var err error
@@ -38,8 +42,10 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	code := m.Run()
-	if s, err := sharedStore(); err == nil {
-		s.Close()
+	if sharedOpened {
+		if s, err := sharedStore(); err == nil {
+			s.Close()
+		}
 	}
 	os.RemoveAll(sharedDir)
 	os.Exit(code)

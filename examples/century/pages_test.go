@@ -450,3 +450,10 @@ func FuzzSearchCanonical(f *testing.F) {
 		}
 	})
 }
+
+func TestHead(t *testing.T) {
+	s := newTestSite(t, siteConfig{})
+	w := s.do("HEAD", "/properties/42", "", nil)
+	assert.Equal(t, http.StatusOK, w.Code) // net/http drops the body of a HEAD response
+	assertPublic(t, w)
+}

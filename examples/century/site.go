@@ -92,8 +92,11 @@ func (s *site) routes(c siteConfig) http.Handler {
 	r.Use(middleware.Recoverer)
 	r.Use(s.accessLog)
 	r.Use(clientIP(c.TrustedProxies))
-	// cachehint sits outside clientsession so that it sees the session's
-	// Set-Cookie and Vary when it decides the caching headers.
+	// HEAD is answered by the GET routes (monitoring, curl -I).
+	r.Use(middleware.GetHead)
+	// cachehint decides the caching headers when they are written, from
+	// the route's declaration and what the handler did with the session
+	// (either order with clientsession works; outside reads naturally).
 	r.Use(cachehint.Middleware(cachehint.Options{
 		TagHeaders: []cachehint.TagHeader{cachehint.XKey}, // Varnish's xkey vmod, as in cachehint/varnish
 		OnConflict: func(r *http.Request, pattern, reason string) {
