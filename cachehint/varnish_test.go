@@ -351,14 +351,14 @@ func TestVarnish(t *testing.T) {
 	})
 	t.Run("VCL keeps only session cookies, intact", func(t *testing.T) {
 		signed := `s1.1767225600.Ab-_x9.%7B%22a%22%3A1%7D`
-		r := get(t, v.URL+"/nogate/echo-cookies", `_ga=GA1.2.3; session.user=%22alice%22; theme=dark; session.sig=`+signed+`; xsession.no=1`)
+		r := get(t, v.URL+"/nogate/echo-cookies", `_ga=GA1.2.3; session.user=%22alice%22; theme=dark; __Host-session.sig=`+signed+`; xsession.no=1; __Host-other=1`)
 		req := &http.Request{Header: http.Header{"Cookie": strings.Split(r.body, "\n")}}
 		got := map[string]string{}
 		for _, c := range req.Cookies() {
 			got[c.Name] = c.Value
 		}
-		want := map[string]string{"session.user": "%22alice%22", "session.sig": signed}
-		if len(got) != len(want) || got["session.user"] != want["session.user"] || got["session.sig"] != want["session.sig"] {
+		want := map[string]string{"session.user": "%22alice%22", "__Host-session.sig": signed}
+		if len(got) != len(want) || got["session.user"] != want["session.user"] || got["__Host-session.sig"] != want["__Host-session.sig"] {
 			t.Errorf("origin got cookies %q (header %q), want %q", got, r.body, want)
 		}
 		if r := get(t, v.URL+"/nogate/echo-cookies", "_ga=1; theme=dark"); r.body != "" {

@@ -83,7 +83,9 @@ sub vcl_recv {
     if (req.http.Cookie) {
         cookie.parse(req.http.Cookie);
         # CONFIGURE: the session cookie prefix (clientsession Options.Prefix).
-        cookie.keep_re("^session\.");
+        # The default "session." is kept with or without a __Host- or
+        # __Secure- cookie prefix in front of it.
+        cookie.keep_re("^(__Host-|__Secure-)?session\.");
         set req.http.Cookie = cookie.get_string();
         if (req.http.Cookie == "") {
             unset req.http.Cookie;

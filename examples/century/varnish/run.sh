@@ -42,16 +42,15 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/century-varnish.XXXXXX")
 chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
 
-# The backend is the site; the session cookies are kept whether the site
-# uses the plain "session." prefix (plain HTTP) or "__Host-session." (TLS,
-# -insecure-cookies=false). Every other cookie is dropped by the VCL.
+# The backend is the site. The VCL keeps the session cookies whether the
+# site uses the plain "session." prefix (plain HTTP) or "__Host-session."
+# (TLS, -insecure-cookies=false), and drops every other cookie.
 sed -e "0,/\.host *= *\"[^\"]*\";/s//.host = \"$host\";/" \
     -e "0,/\.port *= *\"[^\"]*\";/s//.port = \"$port\";/" \
-    -e 's/cookie\.keep_re("\^session\\\.");/cookie.keep_re("^(__Host-)?session\\.");/' \
     "$vcl_src" >"$work/century.vcl"
 chmod 644 "$work/century.vcl"
 grep -q "\.host = \"$host\";" "$work/century.vcl" || die "could not set the backend in $vcl_src"
-grep -q '(__Host-)?session' "$work/century.vcl" || die "could not find the cookie.keep_re line in $vcl_src"
+grep -q '(__Host-|__Secure-)?session' "$work/century.vcl" || die "the VCL in $vcl_src does not keep __Host-session. cookies"
 
 echo "run.sh: varnishd on $listen -> century on $backend (VCL $vcl_src)"
 echo "run.sh: stats: varnishstat -n $work/varnishd   log: varnishlog -n $work/varnishd"
