@@ -44,8 +44,9 @@ func startStack(t *testing.T) *stack {
 	t.Helper()
 	st := &stack{store: freshStore(t, testCount), logs: &syncBuf{}}
 	log := slog.New(slog.NewTextHandler(st.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	sessions, revoker := testSessions(t)
 	h, err := newSite(siteConfig{
-		Store: st.store, Sessions: testManager(t), Log: log,
+		Store: st.store, Sessions: sessions, Revoker: revoker, Log: log,
 		TrustedProxies: []string{"127.0.0.1/32"},
 		// A public route that touched the session would panic (a 500 the
 		// test sees) instead of being quietly downgraded.

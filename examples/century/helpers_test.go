@@ -68,10 +68,19 @@ func freshStore(t testing.TB, count int64) *Store {
 	return s
 }
 
+// testSessions returns a session manager configured as the site's, and
+// the revoker it checks.
+func testSessions(t testing.TB) (*clientsession.Manager, *clientsession.MemoryRevoker) {
+	t.Helper()
+	rv := clientsession.NewMemoryRevoker(sessionMaxAge)
+	m, err := newManager([][]byte{testKey}, true, rv, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	return m, rv
+}
+
 func testManager(t testing.TB) *clientsession.Manager {
 	t.Helper()
-	m, err := newManager([][]byte{testKey}, true, slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
+	m, _ := testSessions(t)
 	return m
 }
 
@@ -89,7 +98,7 @@ func newTestSite(t testing.TB, c siteConfig) *testSite {
 		c.Store = testStore(t)
 	}
 	if c.Sessions == nil {
-		c.Sessions = testManager(t)
+		c.Sessions, c.Revoker = testSessions(t)
 	}
 	logs := &syncBuf{}
 	if c.Log == nil {

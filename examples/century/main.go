@@ -90,7 +90,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	}
 	defer store.Close()
-	sessions, err := newManager(cfg.Keys, cfg.InsecureCookies, log)
+	revoker := clientsession.NewMemoryRevoker(sessionMaxAge)
+	sessions, err := newManager(cfg.Keys, cfg.InsecureCookies, revoker, log)
 	if err != nil {
 		return err
 	}
@@ -100,7 +101,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	upd := newUpdater(store, purger, cfg.UpdateRate, log)
 	handler, err := newSite(siteConfig{
-		Store: store, Sessions: sessions, Log: log, TrustedProxies: cfg.TrustedProxies,
+		Store: store, Sessions: sessions, Revoker: revoker, Log: log, TrustedProxies: cfg.TrustedProxies,
 	})
 	if err != nil {
 		return err
@@ -148,14 +149,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	return nil
 }
 
+// sessionMaxAge is how long session cookies live. Revocations are kept as
+// long: after that, every value issued before them has expired anyway.
+const sessionMaxAge = 14 * 24 * time.Hour
+
 // newManager configures the sessions: "user" is Signed so page scripts can
 // read the name but not forge it; keys starting with "_" are Private by
-// default; "selection" is Public so the page script can write it.
-func newManager(keys [][]byte, insecure bool, log *slog.Logger) (*clientsession.Manager, error) {
+// default; "selection" is Public so the page script can write it. Signed and
+// Private values of a user who logged out are void (revoker, keyed by
+// _auth_user_id); nil revoker: none.
+func newManager(keys [][]byte, insecure bool, revoker clientsession.Revoker, log *slog.Logger) (*clientsession.Manager, error) {
 	o := clientsession.Options{
 		Keys:       keys,
 		Insecure:   insecure,
+		MaxAge:     sessionMaxAge,
 		Protection: map[string]clientsession.Protection{userKey: clientsession.Signed},
+		Revoker:    revoker,
+		SubjectKey: authIDKey,
 		OnInvalid: func(r *http.Request, key string, err error) {
 			log.InfoContext(r.Context(), "invalid session cookie ignored", "key", key, "err", err)
 		},

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -314,8 +315,14 @@ type loginBody struct {
 	Users    []demoUser
 }
 
-// currentUser returns the Signed "user" value, or nil.
+// currentUser returns the Signed "user" value of a logged-in session, or
+// nil. Who is logged in is decided by the Private _auth_user_id, the key
+// logout revokes: a "user" cookie without a valid one (copied, or kept
+// from before a logout) is a name to show, not a login.
 func currentUser(sess *clientsession.Session) *userView {
+	if _, found, err := clientsession.Get[int64](sess, authIDKey); !found || err != nil {
+		return nil
+	}
 	u, found, err := clientsession.Get[userView](sess, userKey)
 	if !found || err != nil || u.Name == "" {
 		return nil
@@ -327,19 +334,19 @@ func (s *site) loginPage(w http.ResponseWriter, r *http.Request) {
 	sess := clientsession.From(r)
 	s.render(w, r, http.StatusOK, "login", pageData{
 		Title: "Log in", Private: true, User: currentUser(sess),
-		Body: loginBody{Back: localPath(r.URL.Query().Get("back"), "/"), Users: demoUsers},
+		Body: loginBody{Back: localPath(r.URL.Query().Get("back"), "/"), Users: s.users},
 	})
 }
 
 func (s *site) login(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimSpace(r.PostFormValue("username"))
-	u, ok := authenticate(name, r.PostFormValue("password"))
+	u, ok := authenticate(s.users, name, r.PostFormValue("password"))
 	back := localPath(r.PostFormValue("back"), "/")
 	if !ok {
 		s.log.InfoContext(r.Context(), "login failed", "username", name)
 		s.render(w, r, http.StatusUnauthorized, "login", pageData{
 			Title: "Log in", Private: true,
-			Body: loginBody{Error: "Unknown user or wrong password.", Username: name, Back: back, Users: demoUsers},
+			Body: loginBody{Error: "Unknown user or wrong password.", Username: name, Back: back, Users: s.users},
 		})
 		return
 	}
@@ -355,8 +362,17 @@ func (s *site) login(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
+// logout deletes the login's cookies and revokes them: a copy of
+// _auth_user_id or user taken before (another device, a stolen cookie)
+// reads as absent from now on, while a new login works at once.
 func (s *site) logout(w http.ResponseWriter, r *http.Request) {
 	sess := clientsession.From(r)
+	// Read the subject before deleting it. A cookie that is already
+	// revoked or invalid reads as absent: nothing more to revoke.
+	if id, found, _ := clientsession.Get[int64](sess, authIDKey); found && s.revoker != nil {
+		s.revoker.Revoke(strconv.FormatInt(id, 10), time.Now())
+		s.log.InfoContext(r.Context(), "logout", "user_id", id)
+	}
 	if err := errors.Join(sess.Delete(authIDKey), sess.Delete(userKey)); err != nil {
 		s.internalError(w, r, err)
 		return

@@ -224,7 +224,11 @@ func TestSelectionPage(t *testing.T) {
 		{"quoted cookie", `session.selection="[7]"`, []int64{7}, false, true},
 		{"bad percent", "session.selection=%ZZ", nil, false, true},
 		{"logged in", sessionCookies(t, s.m, map[string]any{
-			selectionKey: []int64{8}, userKey: userView{"Le Gall", "Ann"}}), []int64{8}, false, false},
+			selectionKey: []int64{8}, userKey: userView{"Le Gall", "Ann"}, authIDKey: 1}), []int64{8}, false, false},
+		// The name alone is no login: _auth_user_id decides (and is what
+		// logout revokes).
+		{"user without _auth_user_id", sessionCookies(t, s.m, map[string]any{
+			selectionKey: []int64{8}, userKey: userView{"Le Gall", "Ann"}}), []int64{8}, false, true},
 		{"forged user", "session.user=" + url.PathEscape(`{"surname":"X","name":"Mallory"}`), nil, false, true},
 	}
 	for _, c := range cases {

@@ -19,8 +19,14 @@ import (
 type siteConfig struct {
 	Store    *Store
 	Sessions *clientsession.Manager
-	Updater  *updater // may be nil
-	Log      *slog.Logger
+	// Revoker is the one Sessions was configured with (newManager): logout
+	// records the user's revocation in it. Nil: logout only deletes the
+	// cookies, and a copy taken before stays valid until it expires.
+	Revoker *clientsession.MemoryRevoker
+	// Users are the accounts that can log in; nil means demoUsers.
+	Users   []demoUser
+	Updater *updater // may be nil
+	Log     *slog.Logger
 	// TrustedProxies are the CIDRs of proxies whose X-Forwarded-For is
 	// believed for rate limiting; empty: the TCP peer is the client.
 	TrustedProxies []string
@@ -36,6 +42,8 @@ type siteConfig struct {
 type site struct {
 	store     *Store
 	sessions  *clientsession.Manager
+	revoker   *clientsession.MemoryRevoker // may be nil
+	users     []demoUser
 	log       *slog.Logger
 	tmpl      templates
 	scriptURL string
@@ -80,9 +88,14 @@ func newSite(c siteConfig) (http.Handler, error) {
 	s := &site{
 		store:     c.Store,
 		sessions:  c.Sessions,
+		revoker:   c.Revoker,
+		users:     c.Users,
 		log:       logger(c.Log),
 		tmpl:      tmpl,
 		scriptURL: jsclient.ScriptURL(c.Sessions),
+	}
+	if s.users == nil {
+		s.users = demoUsers
 	}
 	return s.routes(c), nil
 }
