@@ -143,6 +143,21 @@ func decodePublic(dst []byte, v string) ([]byte, []byte, error) {
 	return appendJSON(dst, v)
 }
 
+// unescapePublic is decodePublic without the JSON syntax check, for
+// callers that hand the result to json.Unmarshal.
+func unescapePublic(dst []byte, v string) ([]byte, []byte, error) {
+	v, err := unquote(v)
+	if err != nil {
+		return dst, nil, err
+	}
+	start := len(dst)
+	dst, err = appendUnescape(dst, v)
+	if err != nil {
+		return dst, nil, err
+	}
+	return dst, dst[start:len(dst):len(dst)], nil
+}
+
 // appendPublic appends the Public encoding of the JSON text js.
 func appendPublic(dst, js []byte) []byte { return appendPct(dst, js) }
 

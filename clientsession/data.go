@@ -22,7 +22,8 @@ type Session struct {
 	req *http.Request
 	w   rw // the response writer wrapper, kept here to save an allocation
 
-	arena     []byte // decoded values, one allocation for all keys
+	arena     []byte // decoded values of all keys; starts in buf
+	buf       [256]byte
 	revoked   *revocation
 	mu        sync.Mutex
 	index     map[string]int // key -> entries index, once there are many
@@ -30,7 +31,6 @@ type Session struct {
 	accessed  bool
 	committed bool
 	entries   []entry
-	inline    [8]entry // backing store for small sessions
 }
 
 // entry is one session key: the cookie that came with the request, if
@@ -69,7 +69,12 @@ func (s *Session) load() {
 		return
 	}
 	s.scanned = true
-	s.entries = s.inline[:0]
+	n := 0
+	scanCookies(s.req.Header["Cookie"], s.m.prefix, func(_, _, _ string) { n++ })
+	if n == 0 {
+		return // most requests to public pages: nothing to allocate
+	}
+	s.entries = make([]entry, 0, min(n, maxCookiesRead)+2) // room for a couple of Sets
 	tooMany := false
 	scanCookies(s.req.Header["Cookie"], s.m.prefix, func(name, key, val string) {
 		if !validKey(key) || s.find(key) >= 0 {
@@ -141,13 +146,14 @@ func (s *Session) decode(e *entry) {
 // open decodes, verifies or opens the received value of e.
 func (s *Session) open(e *entry, p Protection) (js []byte, exp int64, ki int, err error) {
 	if s.arena == nil {
-		s.arena = make([]byte, 0, 512)
+		s.arena = s.buf[:0] // the Session is on the heap already: no allocation
 	}
 	switch {
 	case len(e.name)+len(e.raw) > MaxCookieSize:
 		err = errOversize // no browser stores it: crafted
 	case p == Public:
-		s.arena, js, err = decodePublic(s.arena, e.raw)
+		// JSON syntax is left to Get's json.Unmarshal, which checks it anyway.
+		s.arena, js, err = unescapePublic(s.arena, e.raw)
 	case p == Signed:
 		s.arena, js, exp, ki, err = openSigned(s.arena, s.m.keys, e.name, e.raw, s.m.now().Unix())
 	default:
@@ -195,12 +201,20 @@ func (s *Session) Get(key string, v any) (found bool, err error) {
 	if js == nil {
 		return false, nil
 	}
+	if fastUnmarshal(js, v) {
+		return true, nil
+	}
 	if err := json.Unmarshal(js, v); err != nil {
 		var inv *json.InvalidUnmarshalError
 		if errors.As(err, &inv) {
 			return false, errors.New("clientsession: Get needs a non-nil pointer, got " + inv.Type.String())
 		}
-		s.m.onInvalid(s.req, key, &FormatError{Cookie: s.m.prefix + key, Protection: s.m.Protection(key), Err: errJSONType})
+		reason := errJSONType
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			reason = errJSON // Public values are checked here, not when decoded
+		}
+		s.m.onInvalid(s.req, key, &FormatError{Cookie: s.m.prefix + key, Protection: s.m.Protection(key), Err: reason})
 		return false, nil
 	}
 	return true, nil

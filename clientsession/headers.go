@@ -5,6 +5,12 @@ import (
 	"strings"
 )
 
+// varyCookie is shared by every response that had no Vary, to save an
+// allocation per request. Capacity 1 makes any append (Header.Add) copy
+// it; Header.Set and Del replace it. Nothing in net/http writes into a
+// header's slice in place.
+var varyCookie = []string{"Cookie"}
+
 // addVaryCookie merges "Cookie" into the Vary header, keeping what other
 // middlewares put there (compression adds Accept-Encoding). Several Vary
 // lines are folded into one, since some caches read only the first.
@@ -19,7 +25,7 @@ func addVaryCookie(h http.Header) {
 		}
 	}
 	if len(vs) == 0 {
-		h["Vary"] = []string{"Cookie"}
+		h["Vary"] = varyCookie[:1:1]
 		return
 	}
 	h["Vary"] = []string{strings.Join(vs, ", ") + ", Cookie"}

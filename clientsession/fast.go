@@ -1,0 +1,63 @@
+package clientsession
+
+// fastUnmarshal decodes the commonest session values (a plain ASCII
+// string, an integer, a boolean) without json.Unmarshal, which allocates a
+// decoder state per call. It reports false, leaving v untouched, for
+// anything else, including every input on which json.Unmarshal would fail
+// or behave differently: the caller then falls back to it.
+func fastUnmarshal(js []byte, v any) bool {
+	switch p := v.(type) {
+	case *string:
+		if len(js) < 2 || js[0] != '"' || js[len(js)-1] != '"' {
+			return false
+		}
+		body := js[1 : len(js)-1]
+		for _, c := range body {
+			if c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+				return false // escapes and non-ASCII: let encoding/json do it
+			}
+		}
+		*p = string(body)
+		return true
+	case *int:
+		n, ok := parseJSONInt(js)
+		if ok {
+			*p = n
+		}
+		return ok
+	case *bool:
+		switch string(js) {
+		case "true":
+			*p = true
+		case "false":
+			*p = false
+		default:
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+// parseJSONInt parses a JSON integer (no fraction, exponent or leading
+// zero) that fits an int.
+func parseJSONInt(js []byte) (int, bool) {
+	neg := len(js) > 0 && js[0] == '-'
+	if neg {
+		js = js[1:]
+	}
+	if len(js) == 0 || len(js) > 18 || (js[0] == '0' && len(js) > 1) {
+		return 0, false // 18 digits always fit an int64
+	}
+	n := 0
+	for _, c := range js {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
