@@ -10,7 +10,7 @@
 # Raw outputs stay in bench/results/ in Go's benchmark format (benchstat reads
 # them). Run it from anywhere; it takes about 10 minutes on 2 cores.
 #
-#   COUNT=6 BENCHTIME=1s E2E_COUNT=3 E2E_DURATION=8s VIEWS=1000000 bench/run.sh
+#   COUNT=6 BENCHTIME=1s E2E_COUNT=5 E2E_DURATION=8s VIEWS=1000000 bench/run.sh
 #
 # Needs redis-server, varnishd and the xkey vmod (Debian: redis-server,
 # varnish, varnish-modules). A failed step is reported in RESULTS.md and
@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 
 COUNT=${COUNT:-6}
 BENCHTIME=${BENCHTIME:-1s}
-E2E_COUNT=${E2E_COUNT:-3}
+E2E_COUNT=${E2E_COUNT:-5}
 E2E_DURATION=${E2E_DURATION:-8s}
 VIEWS=${VIEWS:-1000000}
 BENCHSTAT=golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da

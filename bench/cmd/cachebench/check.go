@@ -142,12 +142,6 @@ func (w *worker) login(ctx context.Context, v *visitor, a int) error {
 	return nil
 }
 
-func (w *worker) logout(ctx context.Context, v *visitor) error {
-	v.account = -1
-	_, err := w.do(ctx, v, kLogout, "POST", "/logout", "", 303)
-	return err
-}
-
 // checkJar compares what the page script would show, read from the jar,
 // with the user's model.
 func (w *worker) checkJar(v *visitor, after string) {

@@ -8,7 +8,8 @@
 //   - the private "My selection" page;
 //   - selection toggles: most written in the browser's cookie as the page
 //     script does (no request), some through the no-JS form POST;
-//   - logins and logouts with the demo accounts.
+//   - logins with the demo accounts (no logouts: a logout revokes every
+//     login of its account, and the simulated users share four accounts).
 //
 // It reports the wall time, Varnish's hit ratio (MAIN.cache_hit /
 // (cache_hit + cache_miss), read with varnishstat), the share of all requests
@@ -16,7 +17,7 @@
 // the personalisation check: no user ever received another user's name or
 // selection (see check.go).
 //
-//	go run ./bench/cmd/cachebench [-views 1000000] [-users 10000] [-concurrency 48]
+//	go run ./bench/cmd/cachebench [-views 1000000] [-users 10000] [-concurrency 16]
 //
 // Run it from the module root. It builds examples/century, starts it on a
 // free loopback port (generating its database on the first run, in
@@ -33,6 +34,7 @@ import (
 	"log"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"time"
 )
 
@@ -46,13 +48,14 @@ type options struct {
 	storage                   string
 	jsonPath                  string
 	purge                     bool
+	cpuProfile                string
 }
 
 func main() {
 	var o options
 	flag.IntVar(&o.views, "views", 1_000_000, "page views (requests) to send")
 	flag.IntVar(&o.users, "users", 10_000, "simulated users, each with its own cookie jar")
-	flag.IntVar(&o.concurrency, "concurrency", 48, "concurrent connections to Varnish")
+	flag.IntVar(&o.concurrency, "concurrency", 16, "concurrent connections to Varnish")
 	flag.Float64Var(&o.zipfS, "zipf", 1.1, "Zipf exponent s (> 1) of property and search popularity")
 	flag.Float64Var(&o.updateRate, "update-rate", 3, "property changes per second made by the site's updater (each purges Varnish)")
 	flag.StringVar(&o.db, "db", "bench/out/century.db", "the site's SQLite database, generated on first use")
@@ -61,6 +64,7 @@ func main() {
 	flag.StringVar(&o.storage, "storage", "malloc,2g", "Varnish storage (-s)")
 	flag.StringVar(&o.jsonPath, "json", "", "also write the detailed result as JSON to this file")
 	flag.BoolVar(&o.purge, "purge", true, "let the site purge changed properties from Varnish (-varnish)")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the load generator (this process) to this file")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("cachebench: ")
@@ -95,10 +99,23 @@ func run(ctx context.Context, o options) (*result, error) {
 	}
 	log.Printf("site on %s, Varnish on %s; sending %d views from %d users over %d connections",
 		env.origin, env.varnish, o.views, o.users, o.concurrency)
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return nil, err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	cpu0 := env.cpu()
 	res, err := simulate(ctx, env.varnishURL(), o)
 	if err != nil {
 		return nil, err
 	}
+	res.cpu = env.cpu().sub(cpu0)
 	after, err := env.varnishStats()
 	if err != nil {
 		return nil, err

@@ -65,29 +65,31 @@ type inputs struct {
 
 // cacheSummary is the part of cachebench's JSON the report uses.
 type cacheSummary struct {
-	Views        int               `json:"views"`
-	Users        int               `json:"users"`
-	Concurrency  int               `json:"concurrency"`
-	ZipfS        float64           `json:"zipf_s"`
-	UpdateRate   float64           `json:"update_rate"`
-	WallSeconds  float64           `json:"wall_seconds"`
-	RequestsPerS float64           `json:"requests_per_second"`
-	P50Micros    float64           `json:"p50_us"`
-	P99Micros    float64           `json:"p99_us"`
-	HitRatio     float64           `json:"hit_ratio"`
-	CachedShare  float64           `json:"cached_share"`
-	ColdCeiling  float64           `json:"cold_ceiling"`
-	LateHitRatio float64           `json:"late_hit_ratio"`
-	OriginReqs   uint64            `json:"origin_requests"`
-	OriginPerS   float64           `json:"origin_requests_per_second"`
-	Kinds        map[string]int    `json:"requests_by_kind"`
-	XCache       map[string]int    `json:"x_cache"`
-	Toggles      int               `json:"script_toggles"`
-	Errors       int               `json:"errors"`
-	FirstError   string            `json:"first_error"`
-	Violations   int               `json:"personalisation_violations"`
-	Samples      []string          `json:"violation_samples"`
-	Varnish      map[string]uint64 `json:"varnish"`
+	Views        int                `json:"views"`
+	Users        int                `json:"users"`
+	Concurrency  int                `json:"concurrency"`
+	ZipfS        float64            `json:"zipf_s"`
+	UpdateRate   float64            `json:"update_rate"`
+	WallSeconds  float64            `json:"wall_seconds"`
+	RequestsPerS float64            `json:"requests_per_second"`
+	P50Micros    float64            `json:"p50_us"`
+	P99Micros    float64            `json:"p99_us"`
+	HitRatio     float64            `json:"hit_ratio"`
+	CachedShare  float64            `json:"cached_share"`
+	ColdCeiling  float64            `json:"cold_ceiling"`
+	LateHitRatio float64            `json:"late_hit_ratio"`
+	OriginReqs   uint64             `json:"origin_requests"`
+	OriginPerS   float64            `json:"origin_requests_per_second"`
+	Kinds        map[string]int     `json:"requests_by_kind"`
+	XCache       map[string]int     `json:"x_cache"`
+	Toggles      int                `json:"script_toggles"`
+	Errors       int                `json:"errors"`
+	FirstError   string             `json:"first_error"`
+	Violations   int                `json:"personalisation_violations"`
+	Samples      []string           `json:"violation_samples"`
+	Varnish      map[string]uint64  `json:"varnish"`
+	CPU          map[string]float64 `json:"cpu_seconds"`
+	Cacheable    float64            `json:"cacheable_hit_ratio"`
 }
 
 func load(dir string) (*inputs, error) {

@@ -203,7 +203,8 @@ func cacheSection(b *strings.Builder, in *inputs) {
 		{"Varnish hit ratio (cache_hit / (cache_hit + cache_miss))", fmt.Sprintf("%.2f%%", 100*c.HitRatio)},
 		{"best hit ratio a cold cache allows (first views of each URL are misses)", fmt.Sprintf("%.2f%%", 100*c.ColdCeiling)},
 		{"hit ratio over the second half of the views (warmer cache, from X-Cache)", fmt.Sprintf("%.2f%%", 100*c.LateHitRatio)},
-		{"requests served from the cache (cache_hit / client_req)", fmt.Sprintf("%.2f%%", 100*c.CachedShare)},
+		{"hit ratio of the cacheable pages (X-Cache HIT / (HIT + MISS))", fmt.Sprintf("%.2f%%", 100*c.Cacheable)},
+		{"requests served from the cache (X-Cache HIT / views)", fmt.Sprintf("%.2f%%", 100*c.CachedShare)},
 		{"origin requests (backend_req)", fmt.Sprintf("%d", c.OriginReqs)},
 		{"origin requests/s", fmt.Sprintf("%.0f", c.OriginPerS)},
 		{"selection toggles written by the page script (no request)", fmt.Sprintf("%d", c.Toggles)},
@@ -214,6 +215,13 @@ func cacheSection(b *strings.Builder, in *inputs) {
 		p("| %s | %s |\n", r[0], r[1])
 	}
 	p("\nRequests by kind: %s. X-Cache: %s.\n\n", kv(c.Kinds), kv(c.XCache))
+	if len(c.CPU) > 0 {
+		p("CPU time used during the load (from /proc and getrusage): load generator %.1f s, Varnish %.1f s, origin %.1f s, of %.1f s the machine had (its cores × wall time); the rest went to other processes. ",
+			c.CPU["load generator"], c.CPU["varnish"], c.CPU["origin"], c.CPU["available"])
+		used := c.CPU["load generator"] + c.CPU["varnish"] + c.CPU["origin"]
+		p("That is %.0f µs of CPU per view in all, so on %s cores the run could not take less than %.0f s even with the machine to itself.\n\n",
+			1e6*used/float64(max(c.Views, 1)), coresOf(c), used/cores(c))
+	}
 	p("The personalisation check (bench/cmd/cachebench/check.go) runs on every response: a cached (HIT) response never carries Set-Cookie; ")
 	p("shared pages hold only the empty greeting placeholder; after every response that set cookies and every script-side toggle, the user's jar must hold exactly ")
 	p("that user's name (as the page script would show it from the Signed `user` cookie) and selection; the private `/selection` page must never be a HIT and must show that user's name and exactly that user's selection.\n\n")
@@ -245,3 +253,13 @@ func kv[V any](m map[string]V) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// cores is how many cores the cache run had, from its CPU accounting.
+func cores(c *cacheSummary) float64 {
+	if c.WallSeconds > 0 && c.CPU["available"] > 0 {
+		return c.CPU["available"] / c.WallSeconds
+	}
+	return 1
+}
+
+func coresOf(c *cacheSummary) string { return fmt.Sprintf("%.0f", cores(c)) }
