@@ -33,6 +33,7 @@ log() { printf '\n==> %s\n' "$*" >&2; }
 fail() { echo "run.sh: $*" >&2; status=1; }
 
 cut -d' ' -f1-3 /proc/loadavg >"$res/loadavg.txt"
+date -u '+%Y-%m-%d %H:%M UTC' >"$res/date.txt"
 
 log "micro benchmarks (count $COUNT)"
 go test -run '^$' -bench '^BenchmarkSession$' -benchtime "$BENCHTIME" -count "$COUNT" ./bench \

@@ -59,6 +59,7 @@ type inputs struct {
 	benchstat         string
 	profiles          map[string]string // file name -> pprof listing
 	loadavg           string
+	date              string // when run.sh started
 	notes             string
 	e2eConcurrency    string
 }
@@ -119,6 +120,7 @@ func load(dir string) (*inputs, error) {
 	}
 	in.benchstat = read("micro.benchstat.txt")
 	in.loadavg = strings.TrimSpace(read("loadavg.txt"))
+	in.date = strings.TrimSpace(read("date.txt"))
 	matches, _ := filepath.Glob(filepath.Join(dir, "pprof-*.txt"))
 	for _, m := range matches {
 		in.profiles[filepath.Base(m)] = read(filepath.Base(m))
@@ -131,7 +133,10 @@ func load(dir string) (*inputs, error) {
 
 // machine describes the computer the report is written on (run.sh writes it
 // right after the runs, on the same machine).
-func machine() [][2]string {
+func machine(date string) [][2]string {
+	if date == "" {
+		date = time.Now().UTC().Format("2006-01-02 15:04 MST")
+	}
 	cpu, mem := "unknown", "unknown"
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for _, line := range strings.Split(string(b), "\n") {
@@ -157,6 +162,6 @@ func machine() [][2]string {
 		{"memory", mem},
 		{"Go", runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH},
 		{"kernel", kernel},
-		{"date", time.Now().UTC().Format("2006-01-02 15:04 MST")},
+		{"date of the run", date},
 	}
 }
