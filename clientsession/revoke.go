@@ -85,6 +85,7 @@ type MemoryRevoker struct {
 	maxAge time.Duration
 	mu     sync.Mutex
 	at     map[string]time.Time
+	pruned time.Time // last sweep of expired entries
 }
 
 // NewMemoryRevoker returns an empty MemoryRevoker that keeps revocations
@@ -105,9 +106,14 @@ func (r *MemoryRevoker) Revoke(subject string, at time.Time) {
 	if old, ok := r.at[subject]; !ok || at.After(old) {
 		r.at[subject] = at
 	}
-	for s, t := range r.at {
-		if time.Since(t) > r.maxAge {
-			delete(r.at, s)
+	// Sweep at most once a minute, so that a burst of logouts stays O(1)
+	// each while memory stays bounded by one MaxAge of revocations.
+	if now := time.Now(); now.Sub(r.pruned) > time.Minute {
+		r.pruned = now
+		for s, t := range r.at {
+			if now.Sub(t) > r.maxAge {
+				delete(r.at, s)
+			}
 		}
 	}
 }
