@@ -83,3 +83,16 @@ func TestRevokerNeedsAProtectedSubject(t *testing.T) {
 		Revoker: clientsession.NewMemoryRevoker(0), SubjectKey: "uid"})
 	assert.ErrorContains(t, err, "SubjectKey \"uid\" is Public")
 }
+
+func TestMemoryRevokerForgetsAfterMaxAge(t *testing.T) {
+	r := clientsession.NewMemoryRevoker(time.Hour)
+	now := time.Now()
+	r.Revoke("old", now.Add(-2*time.Hour)) // no value issued before it can still be alive
+	r.Revoke("new", now)
+	r.Revoke("new", now.Add(-time.Minute)) // an earlier time never moves it back
+	old, _ := r.NotBefore(context.Background(), "old")
+	assert.True(t, old.IsZero())
+	nb, err := r.NotBefore(context.Background(), "new")
+	assert.NoError(t, err)
+	assert.True(t, nb.Equal(now))
+}
