@@ -40,13 +40,34 @@ if [ -f jsclient/package.json ]; then
   (cd jsclient && { [ ! -f package-lock.json ] || npm ci --no-audit --no-fund --silent; } && node --test test/)
 fi
 
+# deadline_flake reports whether a failed fuzz run is only Go 1.26's
+# coordinator race at the -fuzztime boundary (golang/go#75804, fixed in Go
+# 1.27): "context deadline exceeded" with no reproducer written, no panic
+# and no test failure message. A real finding always writes a reproducer.
+deadline_flake() {
+  grep -q 'context deadline exceeded' "$1" &&
+    ! grep -qE 'Failing input written|panic:|_test\.go:[0-9]+:' "$1"
+}
+
+fuzz_one() { # pkg target
+  local out; out=$(mktemp)
+  for attempt in 1 2; do
+    if go test -run='^$' -fuzz="^${2}\$" -fuzztime="$FUZZTIME" "$1" >"$out" 2>&1; then
+      tail -n 1 "$out"; rm -f "$out"; return 0
+    fi
+    deadline_flake "$out" || { cat "$out"; rm -f "$out"; return 1; }
+    echo "    $2: fuzz deadline race (golang/go#75804), no reproducer written; attempt $attempt"
+  done
+  echo "    $2: fuzzed for ${FUZZTIME} twice without a reproducer; accepted"
+  rm -f "$out"
+}
+
 log "fuzz (${FUZZTIME} per target)"
 for pkg in $(go list ./...); do
   dir=$(go list -f '{{.Dir}}' "$pkg")
   for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
     echo "--- $pkg $target"
-    go test -run='^$' -fuzz="^${target}\$" -fuzztime="$FUZZTIME" "$pkg" >/tmp/fuzz.$$.log 2>&1 || { cat /tmp/fuzz.$$.log; exit 1; }
-    tail -n 1 /tmp/fuzz.$$.log
+    fuzz_one "$pkg" "$target"
   done
 done
 
