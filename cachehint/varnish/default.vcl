@@ -106,6 +106,8 @@ sub vcl_hash {
 }
 
 sub vcl_backend_response {
+    # Reserved for the hit-for-miss marker below.
+    unset beresp.http.X-Cachehint-Vary;
     if (bereq.uncacheable) {
         return (deliver);
     }
@@ -128,6 +130,16 @@ sub vcl_backend_response {
          !beresp.http.CDN-Cache-Control && !beresp.http.Surrogate-Control)) {
         set beresp.ttl = 120s;
         set beresp.uncacheable = true;
+        # The hit-for-miss marker need not vary: it is never delivered, and
+        # every request that finds it goes to the origin. Stored with
+        # "Vary: Cookie", each visitor would leave a marker of their own,
+        # each lookup would compare the visitor's cookies with all of them,
+        # and would queue behind any other visitor's fetch of the URL.
+        # vcl_deliver gives the client its Vary back.
+        if (beresp.http.Vary) {
+            set beresp.http.X-Cachehint-Vary = beresp.http.Vary;
+            unset beresp.http.Vary;
+        }
         return (deliver);
     }
     # RFC 9213: CDN-Cache-Control gives this cache its own freshness
@@ -161,4 +173,8 @@ sub vcl_deliver {
     }
     # Tags are for this cache, not for browsers.
     unset resp.http.xkey;
+    if (resp.http.X-Cachehint-Vary) {
+        set resp.http.Vary = resp.http.X-Cachehint-Vary;
+        unset resp.http.X-Cachehint-Vary;
+    }
 }
