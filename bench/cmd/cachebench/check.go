@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"html"
 	"slices"
@@ -26,26 +25,27 @@ var placeholder = []byte(`<span class="hello" id="hello" hidden></span>`)
 
 var hello = []byte("Hello ")
 
-func (w *worker) shared(ctx context.Context, v *visitor, k kind, path string) error {
-	if _, err := w.do(ctx, v, k, "GET", path, "", 200); err != nil {
+func (w *worker) shared(v *visitor, k kind, path string) error {
+	resp, err := w.do(v, k, "GET", path, "", 200)
+	if err != nil {
 		return err
 	}
-	body := w.buf.Bytes()
+	body := resp.Body
 	if !bytes.Contains(body, placeholder) || bytes.Contains(body, hello) {
 		w.st.violate("GET %s: a shared page is personalised (no empty placeholder, or a greeting)", path)
 	}
 	return nil
 }
 
-func (w *worker) selectionPage(ctx context.Context, v *visitor) error {
-	resp, err := w.do(ctx, v, kSelection, "GET", "/selection", "", 200)
+func (w *worker) selectionPage(v *visitor) error {
+	resp, err := w.do(v, kSelection, "GET", "/selection", "", 200)
 	if err != nil {
 		return err
 	}
-	if resp.Header.Get("X-Cache") == "HIT" {
+	if resp.Header("X-Cache") == "HIT" {
 		w.st.violate("GET /selection: a private page was served from the cache")
 	}
-	body := w.buf.Bytes()
+	body := resp.Body
 	if v.account >= 0 {
 		want := "Hello " + html.EscapeString(accounts[v.account].name) + "<"
 		if !bytes.Contains(body, []byte(want)) {
@@ -112,31 +112,31 @@ func (w *worker) jsToggle(v *visitor, id int64) {
 }
 
 // formToggle is the no-JS star: POST /selection/toggle.
-func (w *worker) formToggle(ctx context.Context, v *visitor, id int64) error {
+func (w *worker) formToggle(v *visitor, id int64) error {
 	if slices.Index(v.sel, id) < 0 && len(v.sel) >= maxSelection {
 		id = v.sel[0] // full: remove one instead, as a user would
 	}
 	path := "/properties/" + strconv.FormatInt(id, 10)
 	form := "id=" + strconv.FormatInt(id, 10) + "&back=" + path
 	v.sel, _ = toggle(v.sel, id)
-	resp, err := w.do(ctx, v, kToggle, "POST", "/selection/toggle", form, 303)
+	resp, err := w.do(v, kToggle, "POST", "/selection/toggle", form, 303)
 	if err != nil {
 		return err
 	}
-	if resp.Header.Values("Set-Cookie") == nil {
+	if resp.Values("Set-Cookie") == nil {
 		w.st.violate("POST /selection/toggle: no Set-Cookie for a changed selection")
 	}
 	return nil
 }
 
-func (w *worker) login(ctx context.Context, v *visitor, a int) error {
+func (w *worker) login(v *visitor, a int) error {
 	form := "username=" + accounts[a].login + "&password=demo&back=/"
 	v.account = a
-	resp, err := w.do(ctx, v, kLogin, "POST", "/login", form, 303)
+	resp, err := w.do(v, kLogin, "POST", "/login", form, 303)
 	if err != nil {
 		return err
 	}
-	if resp.Header.Values("Set-Cookie") == nil {
+	if resp.Values("Set-Cookie") == nil {
 		w.st.violate("POST /login: no Set-Cookie")
 	}
 	return nil

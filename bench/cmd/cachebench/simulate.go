@@ -1,18 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/fullsession/fullsession/bench/internal/h1"
 	"github.com/fullsession/fullsession/bench/internal/jar"
 	"github.com/fullsession/fullsession/bench/internal/load"
 )
@@ -69,15 +67,16 @@ type visitor struct {
 }
 
 // worker owns a fixed subset of the visitors, so a visitor's requests never
-// overlap, and keeps its own counters and random source.
+// overlap, and keeps its own counters, random source and keep-alive
+// connection to Varnish (a lean HTTP/1.1 client: see package h1).
 type worker struct {
 	rng      *rand.Rand
 	props    *rand.Zipf
 	searches *rand.Zipf
 	visitors []*visitor
-	client   *http.Client
-	base     string
-	buf      bytes.Buffer
+	conn     *h1.Conn
+	resp     h1.Response // the last response; its body is reused
+	header   []h1.Field  // request header lines, reused
 	st       stats
 	sent     *atomic.Int64 // requests started by all workers
 	half     int64         // views / 2
@@ -141,7 +140,10 @@ func simulate(ctx context.Context, base string, o options) (*result, error) {
 	if err := load.CheckLoopback(base); err != nil {
 		return nil, err
 	}
-	client := load.NewClient(o.concurrency)
+	u, err := url.Parse(base)
+	if err != nil {
+		return nil, err
+	}
 	workers := make([]*worker, o.concurrency)
 	var sent atomic.Int64
 	for i := range workers {
@@ -150,8 +152,7 @@ func simulate(ctx context.Context, base string, o options) (*result, error) {
 			rng:      rng,
 			props:    rand.NewZipf(rng, o.zipfS, 1, properties-1),
 			searches: rand.NewZipf(rng, o.zipfS, 1, uint64(len(searches)-1)),
-			client:   client,
-			base:     base,
+			conn:     &h1.Conn{Addr: u.Host, Timeout: 30 * time.Second},
 			st: stats{xcache: map[string]int{}, xcacheLate: map[string]int{},
 				seenProp: map[int64]bool{}, seenSearch: map[int]bool{}},
 			sent: &sent,
@@ -166,8 +167,11 @@ func simulate(ctx context.Context, base string, o options) (*result, error) {
 	start := time.Now()
 	res, err := load.Run(ctx, load.Config{
 		Concurrency: o.concurrency, Requests: o.views, Duration: o.timeout,
-		Do: func(ctx context.Context, i int) error { return workers[i].step(context.WithoutCancel(ctx)) },
+		Do: func(_ context.Context, i int) error { return workers[i].step() },
 	})
+	for _, w := range workers {
+		w.conn.Close()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -203,14 +207,14 @@ func simulate(ctx context.Context, base string, o options) (*result, error) {
 }
 
 // step makes one request for one of the worker's visitors.
-func (w *worker) step(ctx context.Context) error {
+func (w *worker) step() error {
 	v := w.visitors[w.rng.IntN(len(w.visitors))]
 	p := w.rng.Float64()
 	switch {
 	case p < shareProperty:
 		id := int64(w.props.Uint64()) + 1
 		w.st.seenProp[id] = true
-		if err := w.shared(ctx, v, kProperty, "/properties/"+strconv.FormatInt(id, 10)); err != nil {
+		if err := w.shared(v, kProperty, "/properties/"+strconv.FormatInt(id, 10)); err != nil {
 			return err
 		}
 		if w.rng.Float64() < jsToggleRate {
@@ -220,61 +224,51 @@ func (w *worker) step(ctx context.Context) error {
 	case p < shareProperty+shareSearch:
 		i := int(w.searches.Uint64())
 		w.st.seenSearch[i] = true
-		return w.shared(ctx, v, kSearch, searches[i])
+		return w.shared(v, kSearch, searches[i])
 	case p < shareProperty+shareSearch+shareSelection:
-		return w.selectionPage(ctx, v)
+		return w.selectionPage(v)
 	case p < shareProperty+shareSearch+shareSelection+shareToggle:
-		return w.formToggle(ctx, v, int64(w.props.Uint64())+1)
+		return w.formToggle(v, int64(w.props.Uint64())+1)
 	default:
 		// No logouts: the demo site has four accounts shared by all the
 		// simulated users, and a logout revokes every login of its account
 		// (clientsession's Revoker), which would log thousands of other
 		// users out at once.
-		return w.login(ctx, v, w.rng.IntN(len(accounts)))
+		return w.login(v, w.rng.IntN(len(accounts)))
 	}
 }
 
-// do sends one request as v, reads the body into w.buf, applies the
-// response's cookies to v's jar and checks the status.
-func (w *worker) do(ctx context.Context, v *visitor, k kind, method, path, form string, want int) (*http.Response, error) {
-	var body io.Reader
-	if form != "" {
-		body = strings.NewReader(form)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, w.base+path, body)
-	if err != nil {
-		return nil, err
+// do sends one request as v, reads the response into w.resp, applies its
+// cookies to v's jar and checks the status.
+func (w *worker) do(v *visitor, k kind, method, path, form string, want int) (*h1.Response, error) {
+	h := append(w.header[:0], h1.Field{Name: "User-Agent", Value: "cachebench"},
+		h1.Field{Name: "X-Forwarded-For", Value: v.ip})
+	if c := v.jar.Header(); c != "" {
+		h = append(h, h1.Field{Name: "Cookie", Value: c})
 	}
 	if form != "" {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		h = append(h, h1.Field{Name: "Content-Type", Value: "application/x-www-form-urlencoded"})
 	}
-	req.Header.Set("X-Forwarded-For", v.ip)
-	v.jar.Apply(req)
+	w.header = h
 	late := w.sent.Add(1) > w.half
-	resp, err := w.client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	w.buf.Reset()
-	_, err = w.buf.ReadFrom(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return nil, err
+	resp := &w.resp
+	if err := w.conn.Do(method, path, h, form, resp); err != nil {
+		return nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	w.st.kinds[k]++
-	xc := resp.Header.Get("X-Cache")
+	xc := resp.Header("X-Cache")
 	w.st.xcache[xc]++
 	if late {
 		w.st.xcacheLate[xc]++
 	}
 	if resp.StatusCode != want {
-		return nil, fmt.Errorf("%s %s: status %d, want %d: %.300s", method, path, resp.StatusCode, want, w.buf.Bytes())
+		return nil, fmt.Errorf("%s %s: status %d, want %d: %.300s", method, path, resp.StatusCode, want, resp.Body)
 	}
-	if sc := resp.Header.Values("Set-Cookie"); len(sc) > 0 {
+	if sc := resp.Values("Set-Cookie"); len(sc) > 0 {
 		if xc == "HIT" {
 			w.st.violate("%s %s: a cached response (HIT) carried Set-Cookie %q", method, path, sc)
 		}
-		v.jar.Update(resp.Header)
+		v.jar.UpdateLines(sc)
 		w.checkJar(v, method+" "+path)
 	}
 	return resp, nil

@@ -26,8 +26,11 @@ type Jar struct {
 // Update applies every Set-Cookie header in h. A cookie with Max-Age < 0,
 // or an Expires in the past, is removed. Invalid Set-Cookie lines are ignored,
 // as browsers ignore them.
-func (j *Jar) Update(h http.Header) {
-	for _, line := range h.Values("Set-Cookie") {
+func (j *Jar) Update(h http.Header) { j.UpdateLines(h.Values("Set-Cookie")) }
+
+// UpdateLines applies Set-Cookie header values, in order, as Update does.
+func (j *Jar) UpdateLines(lines []string) {
+	for _, line := range lines {
 		c, err := http.ParseSetCookie(line)
 		if err != nil {
 			continue
