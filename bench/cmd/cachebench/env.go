@@ -258,7 +258,7 @@ type counters map[string]uint64
 
 var counterNames = []string{"MAIN.client_req", "MAIN.cache_hit", "MAIN.cache_miss",
 	"MAIN.cache_hitpass", "MAIN.cache_hitmiss", "MAIN.s_pass", "MAIN.backend_req",
-	"MAIN.n_lru_nuked", "MAIN.n_expired"}
+	"MAIN.n_lru_nuked", "MAIN.n_expired", "MAIN.busy_sleep"}
 
 func (e *env) varnishStats() (counters, error) {
 	args := []string{"-n", e.varnishDir, "-1"}
@@ -283,6 +283,35 @@ func (e *env) varnishStats() (counters, error) {
 		return nil, fmt.Errorf("varnishstat printed no MAIN.cache_hit:\n%s", out)
 	}
 	return c, nil
+}
+
+// settledStats waits until Varnish's counters hold the requests just sent,
+// then returns them. A worker thread adds its own counts to the global
+// counters only now and then (MAIN.summs): one that kept a keep-alive
+// connection busy all day holds its counts until the connection idles
+// (timeout_linger, 50 ms by default). It waits until client_req grew by at
+// least sent since before and the lookups (cache_hit + cache_miss) stopped
+// moving, for 10 seconds at most.
+func (e *env) settledStats(before counters, sent uint64) (counters, error) {
+	var last counters
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		time.Sleep(100 * time.Millisecond)
+		c, err := e.varnishStats()
+		if err != nil {
+			return nil, err
+		}
+		lookups := func(c counters) uint64 { return c["MAIN.cache_hit"] + c["MAIN.cache_miss"] }
+		if c["MAIN.client_req"]-before["MAIN.client_req"] >= sent && last != nil && lookups(c) == lookups(last) {
+			return c, nil
+		}
+		if time.Now().After(deadline) {
+			log.Printf("Varnish's counters did not settle: client_req grew by %d for %d requests sent",
+				c["MAIN.client_req"]-before["MAIN.client_req"], sent)
+			return c, nil
+		}
+		last = c
+	}
 }
 
 func (c counters) sub(before counters) counters {

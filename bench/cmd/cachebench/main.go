@@ -11,13 +11,22 @@
 //   - logins with the demo accounts (no logouts: a logout revokes every
 //     login of its account, and the simulated users share four accounts).
 //
-// It reports the wall time, Varnish's hit ratio (MAIN.cache_hit /
-// (cache_hit + cache_miss), read with varnishstat), the share of all requests
-// served from the cache, the origin's requests per second, and the result of
-// the personalisation check: no user ever received another user's name or
+// The traffic runs for -days days of -views views each, against the same
+// Varnish, the same site and the same visitors (who keep their cookies).
+// Day 1 starts with an empty cache; day 2 measures the steady state of a
+// production cache, warmed by the day before (property pages stay cached a
+// day). Each day is reported on its own.
+//
+// It reports, per day, the wall time, Varnish's hit ratio (MAIN.cache_hit /
+// (cache_hit + cache_miss), read with varnishstat), the hit ratio of the
+// cacheable pages (X-Cache HIT / (HIT + MISS): without the private pages,
+// which Varnish counts as misses), the best ratio the day's first-ever
+// views allow, the share of all requests served from the cache, the origin's
+// requests per second, the CPU time of each party, and the result of the
+// personalisation check: no user ever received another user's name or
 // selection (see check.go).
 //
-//	go run ./bench/cmd/cachebench [-views 1000000] [-users 10000] [-concurrency 16]
+//	go run ./bench/cmd/cachebench [-views 1000000] [-days 2] [-users 10000] [-concurrency 16]
 //
 // Run it from the module root. It builds examples/century, starts it on a
 // free loopback port (generating its database on the first run, in
@@ -39,27 +48,28 @@ import (
 )
 
 type options struct {
-	views, users, concurrency int
-	zipfS                     float64
-	updateRate                float64
-	db                        string
-	timeout                   time.Duration
-	seed                      uint64
-	storage                   string
-	jsonPath                  string
-	purge                     bool
-	cpuProfile                string
+	views, days, users, concurrency int
+	zipfS                           float64
+	updateRate                      float64
+	db                              string
+	timeout                         time.Duration
+	seed                            uint64
+	storage                         string
+	jsonPath                        string
+	purge                           bool
+	cpuProfile                      string
 }
 
 func main() {
 	var o options
-	flag.IntVar(&o.views, "views", 1_000_000, "page views (requests) to send")
+	flag.IntVar(&o.views, "views", 1_000_000, "page views (requests) to send per day")
+	flag.IntVar(&o.days, "days", 2, "days of traffic; day 1 starts with an empty cache, later days find it warm")
 	flag.IntVar(&o.users, "users", 10_000, "simulated users, each with its own cookie jar")
 	flag.IntVar(&o.concurrency, "concurrency", 16, "concurrent connections to Varnish")
 	flag.Float64Var(&o.zipfS, "zipf", 1.1, "Zipf exponent s (> 1) of property and search popularity")
 	flag.Float64Var(&o.updateRate, "update-rate", 3, "property changes per second made by the site's updater (each purges Varnish)")
 	flag.StringVar(&o.db, "db", "bench/out/century.db", "the site's SQLite database, generated on first use")
-	flag.DurationVar(&o.timeout, "timeout", 15*time.Minute, "upper bound of the load phase")
+	flag.DurationVar(&o.timeout, "timeout", 15*time.Minute, "upper bound of each day's load")
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of the simulated traffic")
 	flag.StringVar(&o.storage, "storage", "malloc,2g", "Varnish storage (-s)")
 	flag.StringVar(&o.jsonPath, "json", "", "also write the detailed result as JSON to this file")
@@ -68,37 +78,38 @@ func main() {
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("cachebench: ")
-	if o.zipfS <= 1 || o.users < 1 || o.views < 1 || o.concurrency < 1 {
-		log.Fatal("need -zipf > 1 and positive -views, -users and -concurrency")
+	if o.zipfS <= 1 || o.users < 1 || o.views < 1 || o.days < 1 || o.concurrency < 1 {
+		log.Fatal("need -zipf > 1 and positive -views, -days, -users and -concurrency")
 	}
 	ctx, stop := signalContext()
 	defer stop()
-	res, err := run(ctx, o)
+	days, err := run(ctx, o)
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := res.print(os.Stdout, os.Stderr, o); err != nil {
+	if err := printDays(days, os.Stdout, os.Stderr, o); err != nil {
 		log.Fatal(err)
 	}
-	if res.violations > 0 || res.errors > 0 {
-		os.Exit(1)
+	for _, d := range days {
+		if d.violations > 0 || d.errors > 0 {
+			os.Exit(1)
+		}
 	}
 }
 
-// run starts the site and Varnish, sends the traffic and collects the
-// counters.
-func run(ctx context.Context, o options) (*result, error) {
+// run starts the site and Varnish, sends each day's traffic and collects
+// the counters of each day.
+func run(ctx context.Context, o options) ([]*result, error) {
 	env, err := startEnv(ctx, o)
 	if err != nil {
 		return nil, err
 	}
 	defer env.stop()
-	before, err := env.varnishStats()
+	t, err := newTraffic(env.varnishURL(), o)
 	if err != nil {
 		return nil, err
 	}
-	log.Printf("site on %s, Varnish on %s; sending %d views from %d users over %d connections",
-		env.origin, env.varnish, o.views, o.users, o.concurrency)
+	defer t.close()
 	if o.cpuProfile != "" {
 		f, err := os.Create(o.cpuProfile)
 		if err != nil {
@@ -110,20 +121,34 @@ func run(ctx context.Context, o options) (*result, error) {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	cpu0 := env.cpu()
-	res, err := simulate(ctx, env.varnishURL(), o)
+	before, err := env.varnishStats()
 	if err != nil {
 		return nil, err
 	}
-	res.cpu = env.cpu().sub(cpu0)
-	after, err := env.varnishStats()
-	if err != nil {
-		return nil, err
+	var days []*result
+	for day := 1; day <= o.days; day++ {
+		log.Printf("day %d: site on %s, Varnish on %s; sending %d views from %d users over %d connections",
+			day, env.origin, env.varnish, o.views, o.users, o.concurrency)
+		cpu0 := env.cpu()
+		res, err := t.day(ctx, o.views)
+		if err != nil {
+			return nil, err
+		}
+		res.cpu = env.cpu().sub(cpu0)
+		after, err := env.settledStats(before, uint64(res.views))
+		if err != nil {
+			return nil, err
+		}
+		res.stats = after.sub(before)
+		before = after
+		res.gomaxprocs = runtime.GOMAXPROCS(0)
+		days = append(days, res)
+		if ctx.Err() != nil {
+			break
+		}
 	}
-	res.stats = after.sub(before)
-	res.gomaxprocs = runtime.GOMAXPROCS(0)
 	if lines := env.originErrors(); lines != "" {
 		fmt.Fprintf(os.Stderr, "cachebench: the site logged warnings or errors:\n%s\n", lines)
 	}
-	return res, nil
+	return days, nil
 }

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/fullsession/fullsession/bench/internal/h1"
@@ -77,20 +76,21 @@ type worker struct {
 	conn     *h1.Conn
 	resp     h1.Response // the last response; its body is reused
 	header   []h1.Field  // request header lines, reused
-	st       stats
-	sent     *atomic.Int64 // requests started by all workers
-	half     int64         // views / 2
+	st       stats       // of the current day
 }
 
 type stats struct {
 	kinds      [nKinds]int
 	xcache     map[string]int
-	xcacheLate map[string]int // X-Cache of the second half of the views
 	jsToggles  int
 	violations int
 	samples    []string // the first violations, for the report
 	seenProp   map[int64]bool
 	seenSearch map[int]bool
+}
+
+func newStats() stats {
+	return stats{xcache: map[string]int{}, seenProp: map[int64]bool{}, seenSearch: map[int]bool{}}
 }
 
 func (s *stats) violate(format string, args ...any) {
@@ -135,8 +135,17 @@ func searchURLs() []string {
 
 var searches = searchURLs()
 
-// simulate sends o.views requests to base and checks every response.
-func simulate(ctx context.Context, base string, o options) (*result, error) {
+// traffic is the simulated population: the workers with their visitors,
+// cookie jars and random sources, kept from one day to the next so that the
+// second day's visitors return with their cookies.
+type traffic struct {
+	workers    []*worker
+	timeout    time.Duration
+	seenProp   map[int64]bool // URLs requested on the days so far
+	seenSearch map[int]bool
+}
+
+func newTraffic(base string, o options) (*traffic, error) {
 	if err := load.CheckLoopback(base); err != nil {
 		return nil, err
 	}
@@ -144,52 +153,55 @@ func simulate(ctx context.Context, base string, o options) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	workers := make([]*worker, o.concurrency)
-	var sent atomic.Int64
-	for i := range workers {
+	t := &traffic{timeout: o.timeout, seenProp: map[int64]bool{}, seenSearch: map[int]bool{}}
+	for i := range o.concurrency {
 		rng := rand.New(rand.NewPCG(o.seed, uint64(i)))
-		workers[i] = &worker{
+		t.workers = append(t.workers, &worker{
 			rng:      rng,
 			props:    rand.NewZipf(rng, o.zipfS, 1, properties-1),
 			searches: rand.NewZipf(rng, o.zipfS, 1, uint64(len(searches)-1)),
 			conn:     &h1.Conn{Addr: u.Host, Timeout: 30 * time.Second},
-			st: stats{xcache: map[string]int{}, xcacheLate: map[string]int{},
-				seenProp: map[int64]bool{}, seenSearch: map[int]bool{}},
-			sent: &sent,
-			half: int64(o.views / 2),
-		}
+		})
 	}
 	for u := range o.users {
 		v := &visitor{ip: fmt.Sprintf("127.%d.%d.%d", 1+u>>16, (u>>8)&255, u&255), account: -1}
-		w := workers[u%len(workers)]
+		w := t.workers[u%len(t.workers)]
 		w.visitors = append(w.visitors, v)
+	}
+	return t, nil
+}
+
+func (t *traffic) close() {
+	for _, w := range t.workers {
+		w.conn.Close()
+	}
+}
+
+// day sends views requests and checks every response.
+func (t *traffic) day(ctx context.Context, views int) (*result, error) {
+	for _, w := range t.workers {
+		w.st = newStats()
 	}
 	start := time.Now()
 	res, err := load.Run(ctx, load.Config{
-		Concurrency: o.concurrency, Requests: o.views, Duration: o.timeout,
-		Do: func(_ context.Context, i int) error { return workers[i].step() },
+		Concurrency: len(t.workers), Requests: views, Duration: t.timeout,
+		Do: func(_ context.Context, i int) error { return t.workers[i].step() },
 	})
-	for _, w := range workers {
-		w.conn.Close()
-	}
 	if err != nil {
 		return nil, err
 	}
 	out := &result{
 		views: res.Requests, errors: res.Errors, firstErr: res.FirstErr,
 		wall: time.Since(start), p50: res.Percentile(0.5), p99: res.Percentile(0.99),
-		xcache: map[string]int{}, xcacheLate: map[string]int{},
+		xcache: map[string]int{},
 	}
 	seenProp, seenSearch := map[int64]bool{}, map[int]bool{}
-	for _, w := range workers {
+	for _, w := range t.workers {
 		for k, n := range w.st.kinds {
 			out.kinds[k] += n
 		}
 		for k, n := range w.st.xcache {
 			out.xcache[k] += n
-		}
-		for k, n := range w.st.xcacheLate {
-			out.xcacheLate[k] += n
 		}
 		out.jsToggles += w.st.jsToggles
 		out.violations += w.st.violations
@@ -203,6 +215,18 @@ func simulate(ctx context.Context, base string, o options) (*result, error) {
 		}
 	}
 	out.distinctURLs = len(seenProp) + len(seenSearch)
+	for id := range seenProp {
+		if !t.seenProp[id] {
+			out.newURLs++
+			t.seenProp[id] = true
+		}
+	}
+	for id := range seenSearch {
+		if !t.seenSearch[id] {
+			out.newURLs++
+			t.seenSearch[id] = true
+		}
+	}
 	return out, nil
 }
 
@@ -250,7 +274,6 @@ func (w *worker) do(v *visitor, k kind, method, path, form string, want int) (*h
 		h = append(h, h1.Field{Name: "Content-Type", Value: "application/x-www-form-urlencoded"})
 	}
 	w.header = h
-	late := w.sent.Add(1) > w.half
 	resp := &w.resp
 	if err := w.conn.Do(method, path, h, form, resp); err != nil {
 		return nil, fmt.Errorf("%s %s: %w", method, path, err)
@@ -258,9 +281,6 @@ func (w *worker) do(v *visitor, k kind, method, path, form string, want int) (*h
 	w.st.kinds[k]++
 	xc := resp.Header("X-Cache")
 	w.st.xcache[xc]++
-	if late {
-		w.st.xcacheLate[xc]++
-	}
 	if resp.StatusCode != want {
 		return nil, fmt.Errorf("%s %s: status %d, want %d: %.300s", method, path, resp.StatusCode, want, resp.Body)
 	}
