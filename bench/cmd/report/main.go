@@ -54,7 +54,7 @@ func main() {
 // inputs is everything a report is made from.
 type inputs struct {
 	micro, e2e, cache samples
-	cacheSummary      *cacheSummary
+	cacheRun          *cacheRun
 	cacheLog          string
 	benchstat         string
 	profiles          map[string]string // file name -> pprof listing
@@ -64,21 +64,30 @@ type inputs struct {
 	e2eConcurrency    string
 }
 
-// cacheSummary is the part of cachebench's JSON the report uses.
-type cacheSummary struct {
+// cacheRun is the part of cachebench's JSON the report uses.
+type cacheRun struct {
+	ViewsPerDay int        `json:"views_per_day"`
+	Users       int        `json:"users"`
+	Concurrency int        `json:"concurrency"`
+	ZipfS       float64    `json:"zipf_s"`
+	UpdateRate  float64    `json:"update_rate"`
+	Days        []cacheDay `json:"days"`
+}
+
+// cacheDay is one day of a cachebench run; day 1 starts with an empty cache.
+type cacheDay struct {
+	Day          int                `json:"day"`
 	Views        int                `json:"views"`
-	Users        int                `json:"users"`
-	Concurrency  int                `json:"concurrency"`
-	ZipfS        float64            `json:"zipf_s"`
-	UpdateRate   float64            `json:"update_rate"`
 	WallSeconds  float64            `json:"wall_seconds"`
 	RequestsPerS float64            `json:"requests_per_second"`
 	P50Micros    float64            `json:"p50_us"`
 	P99Micros    float64            `json:"p99_us"`
 	HitRatio     float64            `json:"hit_ratio"`
+	Cacheable    float64            `json:"cacheable_hit_ratio"`
 	CachedShare  float64            `json:"cached_share"`
-	ColdCeiling  float64            `json:"cold_ceiling"`
-	LateHitRatio float64            `json:"late_hit_ratio"`
+	Ceiling      float64            `json:"ceiling"`
+	DistinctURLs int                `json:"distinct_urls"`
+	NewURLs      int                `json:"new_urls"`
 	OriginReqs   uint64             `json:"origin_requests"`
 	OriginPerS   float64            `json:"origin_requests_per_second"`
 	Kinds        map[string]int     `json:"requests_by_kind"`
@@ -90,7 +99,6 @@ type cacheSummary struct {
 	Samples      []string           `json:"violation_samples"`
 	Varnish      map[string]uint64  `json:"varnish"`
 	CPU          map[string]float64 `json:"cpu_seconds"`
-	Cacheable    float64            `json:"cacheable_hit_ratio"`
 }
 
 func load(dir string) (*inputs, error) {
@@ -113,9 +121,12 @@ func load(dir string) (*inputs, error) {
 	in.cacheLog = read("cache.txt")
 	in.cache, _ = parseBench(strings.NewReader(in.cacheLog))
 	if b := read("cache.json"); b != "" {
-		in.cacheSummary = new(cacheSummary)
-		if err := json.Unmarshal([]byte(b), in.cacheSummary); err != nil {
+		in.cacheRun = new(cacheRun)
+		if err := json.Unmarshal([]byte(b), in.cacheRun); err != nil {
 			return nil, fmt.Errorf("cache.json: %w", err)
+		}
+		if len(in.cacheRun.Days) == 0 {
+			return nil, fmt.Errorf("cache.json: no days")
 		}
 	}
 	in.benchstat = read("micro.benchstat.txt")
@@ -125,7 +136,7 @@ func load(dir string) (*inputs, error) {
 	for _, m := range matches {
 		in.profiles[filepath.Base(m)] = read(filepath.Base(m))
 	}
-	if len(in.micro) == 0 && len(in.e2e) == 0 && in.cacheSummary == nil {
+	if len(in.micro) == 0 && len(in.e2e) == 0 && in.cacheRun == nil {
 		return nil, fmt.Errorf("no results in %s: run bench/run.sh first", dir)
 	}
 	return in, nil

@@ -23,7 +23,9 @@ BenchmarkSession/req=write/lib=clientsession-2 1 2000 ns/op 600 cookie-B/op 70 s
 BenchmarkSession/req=write/lib=gorilla-2 1 80000 ns/op 1000 cookie-B/op 1100 setcookie-B/op 16000 B/op 350 allocs/op
 `)
 	write("e2e.txt", "concurrency: 16\nBenchmarkE2E/page=read/app=clientsession-2 1 1 ns/op 30000 req/s 300 p50-us 3000 p99-us\nBenchmarkE2E/page=read/app=scs-redis-2 1 1 ns/op 10000 req/s 300 p50-us 3000 p99-us\n")
-	write("cache.json", `{"views":1000000,"wall_seconds":70,"hit_ratio":0.93,"cold_ceiling":0.94,"personalisation_violations":0}`)
+	write("cache.json", `{"views_per_day":1000000,"days":[
+		{"day":1,"views":1000000,"wall_seconds":70,"hit_ratio":0.93,"cacheable_hit_ratio":0.935,"ceiling":0.936},
+		{"day":2,"views":1000000,"wall_seconds":50,"hit_ratio":0.949,"cacheable_hit_ratio":0.97,"ceiling":0.98,"errors":1}]}`)
 	in, err := load(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -34,8 +36,13 @@ BenchmarkSession/req=write/lib=gorilla-2 1 80000 ns/op 1000 cookie-B/op 1100 set
 		"| read allocations | ≤ 15 allocs/op | 12 allocs/op | **met** |",
 		"| write Set-Cookie bytes | ≤ 15% of gorilla | 6.4% (70 B vs 1100 B) | **met** |",
 		"| end-to-end, reading page | ≥ 1.5× scs+Redis req/s | 3.00× (30000 vs 10000 req/s) | **met** |",
-		"| cache, wall time | 1000000 views ≤ 60 s | 70.0 s | missed |",
-		"| cache, Varnish hit ratio | ≥ 95% | 93.00% by Varnish's counters; cacheable pages 0.00% (a cold cache allows at most 94.00%), second half of the run 0.00% | missed |",
+		"| cache, wall time | 1000000 views ≤ 60 s | 70.0 s, from an empty cache (day 2, warm cache: 50.0 s) | missed |",
+		"| cache, hit ratio, day 1 (empty cache at the start): Varnish's counters | ≥ 95% | 93.00% (cache_hit / (cache_hit + cache_miss)) | missed |",
+		"| cache, hit ratio, day 1 (empty cache at the start): cacheable pages | ≥ 95% | 93.50% (X-Cache HIT / (HIT + MISS); at most 93.60% possible) | missed |",
+		"| cache, hit ratio, day 2 (warm cache): Varnish's counters | ≥ 95% | 94.90% (cache_hit / (cache_hit + cache_miss)) | missed |",
+		"| cache, hit ratio, day 2 (warm cache): cacheable pages | ≥ 95% | 97.00% (X-Cache HIT / (HIT + MISS); at most 98.00% possible) | **met** |",
+		"| cache, personalisation | no user sees another's data | 0 violations, 1 errors in 2000000 checked views | missed |",
+		"| wall time | 70.0 s | 50.0 s |",
 		"16 concurrent users",
 	} {
 		if !strings.Contains(md, want) {
@@ -51,5 +58,9 @@ BenchmarkSession/req=write/lib=gorilla-2 1 80000 ns/op 1000 cookie-B/op 1100 set
 	}
 	if _, err := load(t.TempDir()); err == nil {
 		t.Error("load of an empty folder succeeded")
+	}
+	write("cache.json", `{"views_per_day":1000000,"days":[]}`)
+	if _, err := load(dir); err == nil {
+		t.Error("load of a cache run without days succeeded")
 	}
 }
