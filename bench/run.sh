@@ -4,13 +4,14 @@
 #   1. the micro benchmarks (BenchmarkSession, -count runs for benchstat),
 #      then CPU and allocation profiles of clientsession's read and write;
 #   2. the end-to-end load of the chi app built three ways (e2ebench);
-#   3. examples/century behind Varnish under 1,000,000 page views (cachebench);
+#   3. examples/century behind Varnish (cachebench): a day of 1,000,000 page
+#      views from an empty cache, then a second day against the warm cache;
 #   4. the report (bench/cmd/report): bench/RESULTS.md and results/chart.svg.
 #
 # Raw outputs stay in bench/results/ in Go's benchmark format (benchstat reads
 # them). Run it from anywhere; it takes about 10 minutes on 2 cores.
 #
-#   COUNT=6 BENCHTIME=1s E2E_COUNT=5 E2E_DURATION=8s VIEWS=1000000 bench/run.sh
+#   COUNT=6 BENCHTIME=1s E2E_COUNT=5 E2E_DURATION=8s VIEWS=1000000 DAYS=2 bench/run.sh
 #
 # Needs redis-server, varnishd and the xkey vmod (Debian: redis-server,
 # varnish, varnish-modules). A failed step is reported in RESULTS.md and
@@ -23,6 +24,7 @@ BENCHTIME=${BENCHTIME:-1s}
 E2E_COUNT=${E2E_COUNT:-5}
 E2E_DURATION=${E2E_DURATION:-8s}
 VIEWS=${VIEWS:-1000000}
+DAYS=${DAYS:-2}
 BENCHSTAT=golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
 res=bench/results
@@ -63,9 +65,9 @@ log "end to end (count $E2E_COUNT, $E2E_DURATION per case)"
 go run ./bench/cmd/e2ebench -count "$E2E_COUNT" -duration "$E2E_DURATION" \
   | tee "$res/e2e.txt" || fail "e2ebench failed"
 
-log "cache: $VIEWS page views through Varnish"
+log "cache: $DAYS days of $VIEWS page views through Varnish"
 rm -f "$res/cache.json"
-go run ./bench/cmd/cachebench -views "$VIEWS" -json "$res/cache.json" \
+go run ./bench/cmd/cachebench -views "$VIEWS" -days "$DAYS" -json "$res/cache.json" \
   | tee "$res/cache.txt" || fail "cachebench failed"
 
 log "report"
