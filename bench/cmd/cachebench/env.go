@@ -258,7 +258,8 @@ type counters map[string]uint64
 
 var counterNames = []string{"MAIN.client_req", "MAIN.cache_hit", "MAIN.cache_miss",
 	"MAIN.cache_hitpass", "MAIN.cache_hitmiss", "MAIN.s_pass", "MAIN.backend_req",
-	"MAIN.n_lru_nuked", "MAIN.n_expired", "MAIN.busy_sleep"}
+	"MAIN.n_lru_nuked", "MAIN.n_expired", "MAIN.busy_sleep",
+	"MAIN.sess_conn", "MAIN.backend_conn", "MAIN.backend_reuse"}
 
 func (e *env) varnishStats() (counters, error) {
 	args := []string{"-n", e.varnishDir, "-1"}
