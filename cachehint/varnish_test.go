@@ -236,6 +236,11 @@ func TestVarnish(t *testing.T) {
 						if got := res.header.Get("Cache-Control"); got != "private, no-cache" {
 							t.Errorf("Cache-Control %q", got)
 						}
+						// The VCL stores its hit-for-miss marker without Vary,
+						// but the client must still get it back.
+						if !hasVary(res.header, "Cookie") || res.header.Get("X-Cachehint-Vary") != "" {
+							t.Errorf("%q: Vary %q, X-Cachehint-Vary %q", c.name, res.header.Values("Vary"), res.header.Get("X-Cachehint-Vary"))
+						}
 					}
 				}
 				if n := o.seen(prefix + "/greet"); n != 9 {
