@@ -166,25 +166,36 @@ type propertyBody struct {
 // filled in by the page script. (cachehint would downgrade the response to
 // private if it did.)
 func (s *site) property(w http.ResponseWriter, r *http.Request) {
-	id, ok := parseID(chi.URLParam(r, "id"))
+	p, ok := s.propertyOf(w, r)
 	if !ok {
-		s.notFoundPublic(w, r)
 		return
 	}
-	p, err := s.store.Get(r.Context(), id)
-	if errors.Is(err, errNotFound) {
-		s.notFoundPublic(w, r)
-		return
-	}
-	if err != nil {
-		s.internalError(w, r, err)
-		return
-	}
+	id := p.ID
 	cachehint.Tag(r, propertyTag(id))
 	s.render(w, r, http.StatusOK, "property", pageData{
 		Title: fmt.Sprintf("%s in %s, %s", p.Type, p.City, euros(p.Price)),
 		Body:  propertyBody{Property: p, Self: "/properties/" + strconv.FormatInt(id, 10)},
 	})
+}
+
+// propertyOf loads the property named by the {id} route parameter. When
+// there is none, or the store fails, it has answered and reports false.
+func (s *site) propertyOf(w http.ResponseWriter, r *http.Request) (Property, bool) {
+	id, ok := parseID(chi.URLParam(r, "id"))
+	if !ok {
+		s.notFoundPublic(w, r)
+		return Property{}, false
+	}
+	p, err := s.store.Get(r.Context(), id)
+	if errors.Is(err, errNotFound) {
+		s.notFoundPublic(w, r)
+		return Property{}, false
+	}
+	if err != nil {
+		s.internalError(w, r, err)
+		return Property{}, false
+	}
+	return p, true
 }
 
 // notFoundPublic answers an unknown id on a public route. The 404 is the
@@ -196,18 +207,8 @@ func (s *site) notFoundPublic(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *site) picture(w http.ResponseWriter, r *http.Request) {
-	id, ok := parseID(chi.URLParam(r, "id"))
+	p, ok := s.propertyOf(w, r)
 	if !ok {
-		s.notFoundPublic(w, r)
-		return
-	}
-	p, err := s.store.Get(r.Context(), id)
-	if errors.Is(err, errNotFound) {
-		s.notFoundPublic(w, r)
-		return
-	}
-	if err != nil {
-		s.internalError(w, r, err)
 		return
 	}
 	var buf bytes.Buffer
