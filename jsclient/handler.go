@@ -89,8 +89,18 @@ func version(config []byte) string {
 // whenever the module or m's settings change and may be cached forever.
 // It assumes Handler(m) is mounted at [Path].
 func ScriptURL(m *clientsession.Manager) string {
-	return Path + version(configModule(m)) + "/" + Entry
+	if u, ok := scriptURLs.Load(m); ok {
+		return u.(string)
+	}
+	u := Path + version(configModule(m)) + "/" + Entry
+	scriptURLs.Store(m, u)
+	return u
 }
+
+// scriptURLs caches ScriptURL per Manager: a Manager's settings never
+// change, and templates ask for the URL on every page they render. Sites
+// make a handful of Managers, so the map stays small.
+var scriptURLs sync.Map // *clientsession.Manager -> string
 
 // asset is one served file.
 type asset struct {
