@@ -40,6 +40,7 @@ type Property struct {
 // Store is the property database: an SQLite file generated on first use.
 type Store struct {
 	db    *sql.DB
+	get   *sql.Stmt // prepared once: Get serves every property page miss
 	count int64
 }
 
@@ -71,7 +72,12 @@ func OpenStore(ctx context.Context, path string, count int64, log *slog.Logger) 
 	if err != nil {
 		return nil, err
 	}
-	return &Store{db: db, count: count}, nil
+	get, err := db.PrepareContext(ctx, `SELECT `+propertyColumns+` FROM properties WHERE id = ?`)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("century: prepare property query: %w", err)
+	}
+	return &Store{db: db, get: get, count: count}, nil
 }
 
 func dsn(path string) string {
@@ -222,7 +228,10 @@ func fill(ctx context.Context, db *sql.DB, count int64, log *slog.Logger) error 
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.get.Close()
+	return s.db.Close()
+}
 
 // Count returns the number of properties.
 func (s *Store) Count() int64 { return s.count }
@@ -242,8 +251,7 @@ func scanProperty(row scanner) (Property, error) {
 
 // Get returns property id, or errNotFound.
 func (s *Store) Get(ctx context.Context, id int64) (Property, error) {
-	p, err := scanProperty(s.db.QueryRowContext(ctx,
-		`SELECT `+propertyColumns+` FROM properties WHERE id = ?`, id))
+	p, err := scanProperty(s.get.QueryRowContext(ctx, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, errNotFound
 	}
