@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -18,12 +17,11 @@ import (
 
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/fullsession/fullsession/internal/chromiumtest"
 
 	"github.com/fullsession/fullsession/clientsession"
 	"github.com/fullsession/fullsession/jsclient"
 )
-
-const chromiumPath = "/usr/bin/chromium"
 
 // insecureHost resolves to 127.0.0.1 inside the browser only. Unlike
 // 127.0.0.1 it is not a secure context, so pages there lack the Cookie Store
@@ -132,28 +130,11 @@ window.ready = true
 // fails the test instead of skipping it.
 func startBrowser(t *testing.T) context.Context {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("chromium is required under CI: %v (go_test.sh installs it)", err)
-		}
-		t.Skipf("skipping browser tests: %v (install Debian's chromium)", err)
-	}
+	chromiumtest.Require(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Second)
 	t.Cleanup(cancel)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("host-resolver-rules", "MAP "+insecureHost+" 127.0.0.1"),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	t.Cleanup(cancelAlloc)
+	alloc := chromiumtest.Allocator(t, ctx,
+		chromedp.Flag("host-resolver-rules", "MAP "+insecureHost+" 127.0.0.1"))
 	browser, cancelBrowser := chromedp.NewContext(alloc)
 	t.Cleanup(cancelBrowser)
 	if err := chromedp.Do(browser); err != nil {

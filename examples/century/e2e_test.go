@@ -13,7 +13,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/fullsession/fullsession/internal/chromiumtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -28,8 +28,6 @@ import (
 	"github.com/fullsession/fullsession/cachehint/varnish"
 	"github.com/fullsession/fullsession/internal/varnishtest"
 )
-
-const chromiumPath = "/usr/bin/chromium"
 
 // stack is the site behind Varnish.
 type stack struct {
@@ -98,31 +96,9 @@ type browser struct {
 	resp []seen
 }
 
-func chromiumOrSkip(t *testing.T) {
-	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("chromium is required under CI: %v (go_test.sh installs it)", err)
-		}
-		t.Skipf("skipping the end-to-end test: %v (apt-get install chromium)", err)
-	}
-}
-
 func newBrowser(t *testing.T, parent context.Context, name string) *browser {
 	t.Helper()
-	alloc, cancelAlloc := chromedp.NewExecAllocator(parent,
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	t.Cleanup(cancelAlloc)
+	alloc := chromiumtest.Allocator(t, parent)
 	ctx, cancel := chromedp.NewContext(alloc)
 	t.Cleanup(cancel)
 	b := &browser{name: name, ctx: ctx, urls: map[network.RequestID]string{}}
@@ -261,7 +237,7 @@ func (b *browser) selection(t *testing.T, base string) []int64 {
 }
 
 func TestEndToEndThroughVarnish(t *testing.T) {
-	chromiumOrSkip(t)
+	chromiumtest.Require(t)
 	st := startStack(t)
 	base := st.varnish.URL
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Second)
