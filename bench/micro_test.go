@@ -11,7 +11,7 @@ import (
 
 	"github.com/fullsession/fullsession/bench/internal/harness"
 	"github.com/fullsession/fullsession/bench/internal/jar"
-	"github.com/fullsession/fullsession/bench/internal/redisproc"
+	"github.com/fullsession/fullsession/internal/testkit/redisproc"
 )
 
 // redis is started on first use, so that a plain "go test" without -bench

@@ -20,13 +20,13 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
-	"github.com/fullsession/fullsession/internal/chromiumtest"
+	"github.com/fullsession/fullsession/internal/testkit/chromiumtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/fullsession/fullsession/cachehint"
 	"github.com/fullsession/fullsession/cachehint/varnish"
-	"github.com/fullsession/fullsession/internal/varnishtest"
+	"github.com/fullsession/fullsession/internal/testkit/varnishtest"
 )
 
 // stack is the site behind Varnish.

@@ -33,7 +33,7 @@ import (
 
 	"github.com/fullsession/fullsession/cachehint"
 	"github.com/fullsession/fullsession/cachehint/varnish"
-	"github.com/fullsession/fullsession/internal/varnishtest"
+	"github.com/fullsession/fullsession/internal/testkit/varnishtest"
 	"github.com/fullsession/fullsession/jsclient"
 )
 

@@ -38,7 +38,7 @@ import (
 	"github.com/fullsession/fullsession/bench/internal/harness"
 	"github.com/fullsession/fullsession/bench/internal/jar"
 	"github.com/fullsession/fullsession/bench/internal/load"
-	"github.com/fullsession/fullsession/bench/internal/redisproc"
+	"github.com/fullsession/fullsession/internal/testkit/redisproc"
 )
 
 var apps = []string{"clientsession", "scs-redis", "gorilla"}

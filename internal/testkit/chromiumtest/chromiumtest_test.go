@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/fullsession/fullsession/internal/chromiumtest"
+	"github.com/fullsession/fullsession/internal/testkit/chromiumtest"
 )
 
 func TestAllocatorStartsHeadlessChromium(t *testing.T) {

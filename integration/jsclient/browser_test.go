@@ -17,7 +17,7 @@ import (
 
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
-	"github.com/fullsession/fullsession/internal/chromiumtest"
+	"github.com/fullsession/fullsession/internal/testkit/chromiumtest"
 
 	"github.com/fullsession/fullsession/clientsession"
 	"github.com/fullsession/fullsession/jsclient"

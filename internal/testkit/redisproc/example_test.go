@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/fullsession/fullsession/bench/internal/redisproc"
+	"github.com/fullsession/fullsession/internal/testkit/redisproc"
 )
 
 func Example() {

@@ -6,7 +6,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/fullsession/fullsession/bench/internal/redisproc"
+	"github.com/fullsession/fullsession/internal/testkit/redisproc"
 )
 
 func start(t *testing.T) *redisproc.Server {

@@ -16,7 +16,7 @@ import (
 	"github.com/fullsession/fullsession/cachehint"
 	"github.com/fullsession/fullsession/cachehint/varnish"
 	"github.com/fullsession/fullsession/clientsession"
-	"github.com/fullsession/fullsession/internal/varnishtest"
+	"github.com/fullsession/fullsession/internal/testkit/varnishtest"
 )
 
 // origin is the test application behind Varnish. It counts the requests

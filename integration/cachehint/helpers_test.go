@@ -1,0 +1,115 @@
+package cachehint_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/fullsession/fullsession/cachehint"
+	"github.com/fullsession/fullsession/clientsession"
+)
+
+// testKey is a 32-byte clientsession key for tests.
+var testKey = []byte("0123456789abcdef0123456789abcdef")
+
+func newManager(t testing.TB) *clientsession.Manager {
+	t.Helper()
+	m, err := clientsession.New(clientsession.Options{Keys: [][]byte{testKey}, Insecure: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// order is how clientsession and cachehint are registered on the router.
+type order string
+
+const (
+	sessionOuter   order = "session-outer"   // r.Use(m.Middleware); r.Use(cachehint.Middleware(...))
+	cachehintOuter order = "cachehint-outer" // r.Use(cachehint.Middleware(...)); r.Use(m.Middleware)
+)
+
+var orders = []order{sessionOuter, cachehintOuter}
+
+// conflicts records what OnConflict was told.
+type conflicts struct {
+	mu   sync.Mutex
+	list []string // "pattern: reason"
+}
+
+func (c *conflicts) record(r *http.Request, pattern, reason string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.list = append(c.list, pattern+": "+reason)
+}
+
+func (c *conflicts) get() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.list...)
+}
+
+// newRouter returns a chi router with clientsession and cachehint in the
+// given order, then the extra middlewares.
+func newRouter(t testing.TB, o order, opts cachehint.Options, extra ...func(http.Handler) http.Handler) *chi.Mux {
+	t.Helper()
+	m := newManager(t)
+	r := chi.NewRouter()
+	switch o {
+	case sessionOuter:
+		r.Use(m.Middleware, cachehint.Middleware(opts))
+	case cachehintOuter:
+		r.Use(cachehint.Middleware(opts), m.Middleware)
+	default:
+		t.Fatalf("unknown order %q", o)
+	}
+	r.Use(extra...)
+	return r
+}
+
+var allTagHeaders = []cachehint.TagHeader{cachehint.XKey, cachehint.SurrogateKey, cachehint.CacheTag, cachehint.EdgeCacheTag}
+
+var testPolicy = cachehint.Policy{
+	MaxAge:               time.Minute,
+	SharedMaxAge:         time.Hour,
+	StaleWhileRevalidate: 30 * time.Second,
+	StaleIfError:         24 * time.Hour,
+}
+
+const (
+	testPublicCC = "public, max-age=60, s-maxage=3600"
+	testCDNCC    = "max-age=3600, stale-while-revalidate=30, stale-if-error=86400"
+)
+
+func serve(h http.Handler, req *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+// varyTokens returns the Vary tokens of h, lower-cased.
+func varyTokens(h http.Header) []string {
+	var out []string
+	for _, v := range h.Values("Vary") {
+		for _, f := range strings.Split(v, ",") {
+			if f = strings.ToLower(strings.TrimSpace(f)); f != "" {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+func hasVary(h http.Header, token string) bool {
+	for _, v := range varyTokens(h) {
+		if v == strings.ToLower(token) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,21 @@
+module github.com/fullsession/fullsession/integration
+
+go 1.26.0
+
+require (
+	github.com/chromedp/cdproto v0.159.0
+	github.com/chromedp/chromedp v0.23.0
+	github.com/fullsession/fullsession v0.0.0
+	github.com/fullsession/fullsession/internal/testkit v0.0.0
+	github.com/go-chi/chi/v5 v5.5.0
+)
+
+require (
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
+	golang.org/x/crypto v0.59.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+)
+
+replace github.com/fullsession/fullsession => ..
+
+replace github.com/fullsession/fullsession/internal/testkit => ../internal/testkit

@@ -1,0 +1,22 @@
+// helpers_test.go holds the small fixtures the browser tests share.
+package jsclient_test
+
+import (
+	"testing"
+
+	"github.com/fullsession/fullsession/clientsession"
+)
+
+var testKey = []byte("0123456789abcdef0123456789abcdef")
+
+func newManager(t testing.TB, o clientsession.Options) *clientsession.Manager {
+	t.Helper()
+	if o.Keys == nil {
+		o.Keys = [][]byte{testKey}
+	}
+	m, err := clientsession.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
