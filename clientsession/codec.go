@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/json"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -120,31 +119,8 @@ func appendUnescape(dst []byte, s string) ([]byte, error) {
 // reading several keys costs one allocation) and return the grown dst and
 // the JSON text, which aliases it.
 
-// appendJSON decodes a Public value or a Signed payload into JSON text.
-func appendJSON(dst []byte, s string) ([]byte, []byte, error) {
-	start := len(dst)
-	dst, err := appendUnescape(dst, s)
-	if err != nil {
-		return dst, nil, err
-	}
-	js := dst[start:len(dst):len(dst)]
-	if !json.Valid(js) {
-		return dst[:start], nil, errJSON
-	}
-	return dst, js, nil
-}
-
-// decodePublic reads a Public cookie value (FORMAT.md §2).
-func decodePublic(dst []byte, v string) ([]byte, []byte, error) {
-	v, err := unquote(v)
-	if err != nil {
-		return dst, nil, err
-	}
-	return appendJSON(dst, v)
-}
-
-// unescapePublic is decodePublic without the JSON syntax check, for
-// callers that hand the result to json.Unmarshal.
+// unescapePublic reads a Public cookie value (FORMAT.md §2). It leaves
+// the JSON syntax check to the caller's json.Unmarshal.
 func unescapePublic(dst []byte, v string) ([]byte, []byte, error) {
 	v, err := unquote(v)
 	if err != nil {
@@ -252,7 +228,7 @@ func appendPrivate(dst []byte, k *key, name string, exp int64, js []byte) []byte
 	copy(raw[1:], k.id[:])
 	nonce := raw[1+keyIDLen:]
 	rand.Read(nonce) // never fails (crypto/rand, Go 1.24+)
-	pt := binary.BigEndian.AppendUint64(raw[len(raw):len(raw)], uint64(exp))
+	pt := binary.BigEndian.AppendUint64(raw[len(raw):], uint64(exp))
 	pt = append(pt, js...)
 	sealed := k.aead.Seal(raw, nonce, pt, appendAD(nil, name))
 	return b64.AppendEncode(dst, sealed)

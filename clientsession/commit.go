@@ -1,10 +1,14 @@
+// commit.go holds the commit point: the response writer that turns the
+// session's changes into Set-Cookie headers when the headers go out.
 package clientsession
 
 import (
 	"bufio"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 )
 
 // rw wraps the response writer so that session cookies reach the headers
@@ -129,4 +133,71 @@ func wrap(w *rw) http.ResponseWriter {
 		return (*rwR)(w)
 	}
 	return w
+}
+
+// commit adds the Set-Cookie, Vary and Cache-Control headers to h, once.
+// It runs when the response headers are about to be sent.
+func (s *Session) commit(h http.Header) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.committed {
+		return
+	}
+	s.committed = true
+	wrote := false
+	for i := range s.entries {
+		if c := s.setCookie(&s.entries[i]); c != "" {
+			h.Add("Set-Cookie", c)
+			wrote = true
+		}
+	}
+	if s.accessed || wrote {
+		addVaryCookie(h)
+	}
+	if wrote {
+		forbidSharedCaching(h)
+	}
+}
+
+// setCookie returns the Set-Cookie value for e, or "" when e is unchanged.
+func (s *Session) setCookie(e *entry) string {
+	name := e.name
+	maxAge := int64(s.m.maxAge / 1e9)
+	value := e.out
+	switch {
+	case e.op == opDelete:
+		value, maxAge = "", 0
+	case e.op == opSet:
+	case e.old && e.state == stValid:
+		// Rotation: re-seal under Keys[0], keeping the original expiry.
+		value = s.encode(name, e.key, e.exp, e.js)
+		maxAge = e.exp - s.m.now().Unix()
+		if maxAge <= 0 || len(name)+len(value) > MaxCookieSize {
+			return ""
+		}
+	default:
+		return ""
+	}
+	b := make([]byte, 0, len(name)+len(value)+len(s.m.attrs)+32)
+	b = append(b, name...)
+	b = append(b, '=')
+	b = append(b, value...)
+	b = append(b, s.m.attrs...)
+	b = append(b, "; Max-Age="...)
+	b = strconv.AppendInt(b, maxAge, 10)
+	if s.m.Protection(e.key) == Private {
+		b = append(b, "; HttpOnly"...)
+	}
+	return string(b)
+}
+
+// dropped reports session changes lost to a hijacked connection.
+func (s *Session) dropped() {
+	s.mu.Lock()
+	lost := s.pending()
+	s.committed = true
+	s.mu.Unlock()
+	if lost {
+		slog.WarnContext(s.req.Context(), errHijackedLost.Error())
+	}
 }
