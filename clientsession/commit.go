@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+
+	"github.com/fullsession/fullsession/internal/httpcache"
 )
 
 // rw wraps the response writer so that session cookies reach the headers
@@ -152,10 +154,10 @@ func (s *Session) commit(h http.Header) {
 		}
 	}
 	if s.accessed || wrote {
-		addVaryCookie(h)
+		httpcache.AddVary(h, "Cookie")
 	}
 	if wrote {
-		forbidSharedCaching(h)
+		httpcache.ForbidShared(h)
 	}
 }
 

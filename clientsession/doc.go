@@ -42,8 +42,13 @@
 //
 // When the handler read or wrote the session, "Cookie" is merged into the
 // Vary header. A response that sets session cookies is made unstorable by
-// shared caches (Cache-Control "private, no-store" unless it already says
-// private or no-store), with or without package cachehint.
+// every shared cache, with or without package cachehint: Cache-Control
+// becomes "private, no-store" unless it already says private or no-store,
+// and the headers that speak to shared caches over Cache-Control's head
+// are removed: CDN-Cache-Control, Surrogate-Control,
+// Cloudflare-CDN-Cache-Control, Fastly-Surrogate-Control,
+// Akamai-Cache-Control, Edge-Control, the tag headers (xkey,
+// Surrogate-Key, Cache-Tag, Edge-Cache-Tag) and Expires.
 //
 // # Security
 //

@@ -330,6 +330,61 @@ func TestCacheSafety(t *testing.T) {
 	}
 }
 
+// sharedCacheHeaders is every header through which a shared cache could
+// be told to store a response, as handlers spell them (issue 10 item 4).
+var sharedCacheHeaders = []string{
+	"CDN-Cache-Control", "Surrogate-Control",
+	"Cloudflare-CDN-Cache-Control", "Fastly-Surrogate-Control",
+	"Akamai-Cache-Control", "Edge-Control",
+	"xkey", "Surrogate-Key", "Cache-Tag", "Edge-Cache-Tag",
+	"Expires",
+}
+
+// TestSetCookieResponseUnstorableByEverySharedCache checks, header by
+// header and without cachehint, that a response setting a session cookie
+// keeps nothing a shared cache would store it for.
+func TestSetCookieResponseUnstorableByEverySharedCache(t *testing.T) {
+	m, _ := newManager(t, clientsession.Options{})
+	for _, name := range sharedCacheHeaders {
+		for _, op := range []string{"set", "delete"} {
+			t.Run(name+"/"+op, func(t *testing.T) {
+				rec := serve(m, "session.a=1", func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("Cache-Control", "public, max-age=86400")
+					w.Header()[name] = []string{"max-age=86400"} // as spelled, not canonicalised
+					if op == "set" {
+						clientsession.From(r).Set("k", 1)
+					} else {
+						clientsession.From(r).Delete("a")
+					}
+					w.Write([]byte("ok"))
+				})
+				require.NotEmpty(t, rec.Header().Get("Set-Cookie"))
+				for got := range rec.Header() {
+					assert.False(t, strings.EqualFold(got, name), "%s survived a Set-Cookie response", got)
+				}
+				assert.Equal(t, "private, no-store", rec.Header().Get("Cache-Control"))
+			})
+		}
+	}
+	// The red-team's case (issue 18 item 12): two CDN-targeted headers at
+	// once, set the canonical way.
+	rec := serve(m, "", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cloudflare-CDN-Cache-Control", "max-age=86400")
+		w.Header().Set("Akamai-Cache-Control", "max-age=86400")
+		clientsession.From(r).Set("user", user{Name: "Ann"})
+	})
+	require.NotEmpty(t, rec.Header().Get("Set-Cookie"))
+	assert.Empty(t, rec.Header().Values("Cloudflare-CDN-Cache-Control"))
+	assert.Empty(t, rec.Header().Values("Akamai-Cache-Control"))
+	assert.Equal(t, "private, no-store", rec.Header().Get("Cache-Control"))
+	assert.Equal(t, "Cookie", rec.Header().Get("Vary"))
+	// A response without Set-Cookie keeps the handler's caching headers.
+	rec = serve(m, "", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Akamai-Cache-Control", "max-age=86400")
+	})
+	assert.Equal(t, "max-age=86400", rec.Header().Get("Akamai-Cache-Control"))
+}
+
 func TestDuplicateNamesFirstWins(t *testing.T) {
 	m, _ := newManager(t, clientsession.Options{})
 	serve(m, "session.a=1; session.a=2", func(w http.ResponseWriter, r *http.Request) {
