@@ -9,14 +9,20 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/fullsession/fullsession/internal/httpcache"
 )
 
 // rw wraps the response writer so that session cookies reach the headers
 // at the first header-sending call: WriteHeader (but not 1xx other than
-// 101), Write, ReadFrom, Flush or Hijack. Unwrap lets
-// http.ResponseController reach the writer beneath.
+// 101), Write, ReadFrom or Flush; Hijack ends the session's output.
+//
+// Every method of http.ResponseController is implemented here, committing
+// first where it sends anything, and delegates through a
+// ResponseController on the writer beneath, so that neither a controller
+// made on this writer nor an Unwrap-only wrapper beneath it (a logging
+// middleware) reaches the server's writer past the commit.
 type rw struct {
 	http.ResponseWriter
 	s *Session
@@ -34,17 +40,48 @@ func (w *rw) Write(p []byte) (int, error) {
 	return w.ResponseWriter.Write(p)
 }
 
-// Unwrap returns the wrapped writer, for http.ResponseController.
+// Unwrap returns the wrapped writer. http.ResponseController never needs
+// it, since rw implements all of the controller's methods; code that
+// unwraps and writes to the writer beneath skips the commit point.
 func (w *rw) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-func (w *rw) flush() {
+// FlushError commits and flushes, for http.ResponseController.Flush. It
+// returns http.ErrNotSupported when nothing beneath can flush.
+func (w *rw) FlushError() error {
+	if f, _ := abilities(w.ResponseWriter); !f {
+		return http.ErrNotSupported // nothing sent, so nothing committed
+	}
 	w.s.commit(w.ResponseWriter.Header())
-	w.ResponseWriter.(http.Flusher).Flush()
+	return http.NewResponseController(w.ResponseWriter).Flush()
 }
 
+// SetReadDeadline delegates to the writer beneath. It sends nothing, so
+// it does not commit: a handler may set deadlines before using the session.
+func (w *rw) SetReadDeadline(t time.Time) error {
+	return http.NewResponseController(w.ResponseWriter).SetReadDeadline(t)
+}
+
+// SetWriteDeadline delegates to the writer beneath, without committing.
+func (w *rw) SetWriteDeadline(t time.Time) error {
+	return http.NewResponseController(w.ResponseWriter).SetWriteDeadline(t)
+}
+
+// EnableFullDuplex delegates to the writer beneath, without committing.
+func (w *rw) EnableFullDuplex() error {
+	return http.NewResponseController(w.ResponseWriter).EnableFullDuplex()
+}
+
+func (w *rw) flush() { w.FlushError() }
+
+// hijack hands the connection over. Once it is, the session's changes can
+// no longer be sent: Set and Delete return ErrHeadersWritten, and changes
+// made before are reported as lost.
 func (w *rw) hijack() (net.Conn, *bufio.ReadWriter, error) {
-	w.s.dropped()
-	return w.ResponseWriter.(http.Hijacker).Hijack()
+	conn, buf, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err == nil {
+		w.s.dropped()
+	}
+	return conn, buf, err
 }
 
 func (w *rw) readFrom(r io.Reader) (int64, error) {
@@ -53,88 +90,95 @@ func (w *rw) readFrom(r io.Reader) (int64, error) {
 }
 
 // One type per combination of Flusher (F), Hijacker (H) and ReaderFrom
-// (R). They share rw's layout, so wrap converts &Session.w to the right
-// one without allocating.
+// (R). Each holds only a pointer to Session.w, so storing one in an
+// interface does not allocate.
 type (
-	rwF   rw
-	rwH   rw
-	rwR   rw
-	rwFH  rw
-	rwFR  rw
-	rwHR  rw
-	rwFHR rw
+	rwF   struct{ *rw }
+	rwH   struct{ *rw }
+	rwR   struct{ *rw }
+	rwFH  struct{ *rw }
+	rwFR  struct{ *rw }
+	rwHR  struct{ *rw }
+	rwFHR struct{ *rw }
 )
 
-func (w *rwF) WriteHeader(code int)        { (*rw)(w).WriteHeader(code) }
-func (w *rwF) Write(p []byte) (int, error) { return (*rw)(w).Write(p) }
-func (w *rwF) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-func (w *rwF) Flush()                      { (*rw)(w).flush() }
+func (w rwF) Flush() { w.flush() }
 
-func (w *rwH) WriteHeader(code int)                         { (*rw)(w).WriteHeader(code) }
-func (w *rwH) Write(p []byte) (int, error)                  { return (*rw)(w).Write(p) }
-func (w *rwH) Unwrap() http.ResponseWriter                  { return w.ResponseWriter }
-func (w *rwH) Hijack() (net.Conn, *bufio.ReadWriter, error) { return (*rw)(w).hijack() }
+func (w rwH) Hijack() (net.Conn, *bufio.ReadWriter, error) { return w.hijack() }
 
-func (w *rwR) WriteHeader(code int)                { (*rw)(w).WriteHeader(code) }
-func (w *rwR) Write(p []byte) (int, error)         { return (*rw)(w).Write(p) }
-func (w *rwR) Unwrap() http.ResponseWriter         { return w.ResponseWriter }
-func (w *rwR) ReadFrom(r io.Reader) (int64, error) { return (*rw)(w).readFrom(r) }
+func (w rwR) ReadFrom(r io.Reader) (int64, error) { return w.readFrom(r) }
 
-func (w *rwFH) WriteHeader(code int)                         { (*rw)(w).WriteHeader(code) }
-func (w *rwFH) Write(p []byte) (int, error)                  { return (*rw)(w).Write(p) }
-func (w *rwFH) Unwrap() http.ResponseWriter                  { return w.ResponseWriter }
-func (w *rwFH) Flush()                                       { (*rw)(w).flush() }
-func (w *rwFH) Hijack() (net.Conn, *bufio.ReadWriter, error) { return (*rw)(w).hijack() }
+func (w rwFH) Flush()                                       { w.flush() }
+func (w rwFH) Hijack() (net.Conn, *bufio.ReadWriter, error) { return w.hijack() }
 
-func (w *rwFR) WriteHeader(code int)                { (*rw)(w).WriteHeader(code) }
-func (w *rwFR) Write(p []byte) (int, error)         { return (*rw)(w).Write(p) }
-func (w *rwFR) Unwrap() http.ResponseWriter         { return w.ResponseWriter }
-func (w *rwFR) Flush()                              { (*rw)(w).flush() }
-func (w *rwFR) ReadFrom(r io.Reader) (int64, error) { return (*rw)(w).readFrom(r) }
+func (w rwFR) Flush()                              { w.flush() }
+func (w rwFR) ReadFrom(r io.Reader) (int64, error) { return w.readFrom(r) }
 
-func (w *rwHR) WriteHeader(code int)                         { (*rw)(w).WriteHeader(code) }
-func (w *rwHR) Write(p []byte) (int, error)                  { return (*rw)(w).Write(p) }
-func (w *rwHR) Unwrap() http.ResponseWriter                  { return w.ResponseWriter }
-func (w *rwHR) Hijack() (net.Conn, *bufio.ReadWriter, error) { return (*rw)(w).hijack() }
-func (w *rwHR) ReadFrom(r io.Reader) (int64, error)          { return (*rw)(w).readFrom(r) }
+func (w rwHR) Hijack() (net.Conn, *bufio.ReadWriter, error) { return w.hijack() }
+func (w rwHR) ReadFrom(r io.Reader) (int64, error)          { return w.readFrom(r) }
 
-func (w *rwFHR) WriteHeader(code int)                         { (*rw)(w).WriteHeader(code) }
-func (w *rwFHR) Write(p []byte) (int, error)                  { return (*rw)(w).Write(p) }
-func (w *rwFHR) Unwrap() http.ResponseWriter                  { return w.ResponseWriter }
-func (w *rwFHR) Flush()                                       { (*rw)(w).flush() }
-func (w *rwFHR) Hijack() (net.Conn, *bufio.ReadWriter, error) { return (*rw)(w).hijack() }
-func (w *rwFHR) ReadFrom(r io.Reader) (int64, error)          { return (*rw)(w).readFrom(r) }
+func (w rwFHR) Flush()                                       { w.flush() }
+func (w rwFHR) Hijack() (net.Conn, *bufio.ReadWriter, error) { return w.hijack() }
+func (w rwFHR) ReadFrom(r io.Reader) (int64, error)          { return w.readFrom(r) }
 
 var (
-	_ http.Flusher  = (*rwFHR)(nil)
-	_ http.Hijacker = (*rwFHR)(nil)
-	_ io.ReaderFrom = (*rwFHR)(nil)
+	_ http.Flusher  = rwFHR{}
+	_ http.Hijacker = rwFHR{}
+	_ io.ReaderFrom = rwFHR{}
+	_ interface {
+		FlushError() error
+		SetReadDeadline(time.Time) error
+		SetWriteDeadline(time.Time) error
+		EnableFullDuplex() error
+		Unwrap() http.ResponseWriter
+	} = rwFHR{}
 )
 
 // wrap returns w with exactly the optional interfaces (Flusher, Hijacker,
-// ReaderFrom) that the writer beneath has, so callers that probe for them
-// (SSE, websockets, sendfile) see the truth.
+// ReaderFrom) that the writer beneath offers, so callers that probe for
+// them (SSE, websockets, sendfile) see the truth. Flusher and Hijacker
+// count when any writer down the Unwrap chain has them, since
+// http.ResponseController would reach it there.
 func wrap(w *rw) http.ResponseWriter {
-	_, f := w.ResponseWriter.(http.Flusher)
-	_, h := w.ResponseWriter.(http.Hijacker)
+	f, h := abilities(w.ResponseWriter)
 	_, r := w.ResponseWriter.(io.ReaderFrom)
 	switch {
 	case f && h && r:
-		return (*rwFHR)(w)
+		return rwFHR{w}
 	case f && h:
-		return (*rwFH)(w)
+		return rwFH{w}
 	case f && r:
-		return (*rwFR)(w)
+		return rwFR{w}
 	case h && r:
-		return (*rwHR)(w)
+		return rwHR{w}
 	case f:
-		return (*rwF)(w)
+		return rwF{w}
 	case h:
-		return (*rwH)(w)
+		return rwH{w}
 	case r:
-		return (*rwR)(w)
+		return rwR{w}
 	}
 	return w
+}
+
+// abilities reports whether w, or a writer down its Unwrap chain, can
+// flush and hijack.
+func abilities(w http.ResponseWriter) (flush, hijack bool) {
+	for range 16 { // a longer chain is a cycle
+		switch w.(type) {
+		case http.Flusher, interface{ FlushError() error }:
+			flush = true
+		}
+		if _, ok := w.(http.Hijacker); ok {
+			hijack = true
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			break
+		}
+		w = u.Unwrap()
+	}
+	return flush, hijack
 }
 
 // commit adds the Set-Cookie, Vary and Cache-Control headers to h, once.

@@ -32,11 +32,15 @@
 //
 // Changes are turned into Set-Cookie headers when the response headers are
 // sent: at the first WriteHeader (1xx responses other than 101 pass
-// through), Write, ReadFrom, Flush or Hijack, or when the handler returns.
-// A Set, Delete or Clear after that returns [ErrHeadersWritten]: nothing is
-// lost silently. The response writer keeps the Flusher, Hijacker and
-// ReaderFrom abilities of the one beneath it, and implements Unwrap for
-// http.ResponseController, so server-sent events and websockets work.
+// through), Write, ReadFrom or Flush, or when the handler returns. A Set,
+// Delete or Clear after that, or after a Hijack, returns
+// [ErrHeadersWritten]: nothing is lost silently. The response writer
+// implements every method of http.ResponseController itself (Flush,
+// Hijack, the deadlines, EnableFullDuplex) and delegates through one, so
+// no route to the server's writer skips the commit, even past an
+// Unwrap-only wrapper. It advertises Flusher and Hijacker when a writer
+// down the Unwrap chain has them, and ReaderFrom when the writer beneath
+// has it, so server-sent events, websockets and sendfile work.
 //
 // # Caching
 //
