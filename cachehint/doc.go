@@ -147,7 +147,10 @@
 // The VCL drops cookies whose names do not start with the session prefix
 // (edit the line marked CONFIGURE if clientsession's Options.Prefix is
 // not "session."; other cookies the application needs must be renamed or
-// added to that line), accepts PURGE (xkey) and BAN from localhost only,
-// never uses Varnish's default_ttl, and adds an X-Cache header (HIT, MISS
-// or PASS). cachehint/varnish embeds it as DefaultVCL.
+// added to that line) and keeps the others in their order, duplicates
+// included, accepts PURGE (xkey) and BAN only on its dedicated "purge"
+// listener, from localhost, with a shared secret when one is configured,
+// and only for a list of valid tags; it never uses Varnish's default_ttl,
+// and adds an X-Cache header (HIT, MISS or PASS). cachehint/varnish embeds
+// it as DefaultVCL and documents how to run it.
 package cachehint

@@ -22,15 +22,25 @@ type Purger interface {
 // It sends "PURGE /" with the tags in an "xkey-purge" header (the xkey
 // vmod's purge, or softpurge when Soft is set). When Varnish answers 501
 // Not Implemented (a VCL without the xkey vmod) it falls back to
-// "BAN /" with an "xkey-ban" header, which bans objects whose xkey header
-// holds one of the tags, and keeps using BAN afterwards. Many tags are sent
-// in several requests of at most 4000 bytes of tags each.
+// "BAN /" with the tags in an "xkey-ban" header, which bans objects whose
+// xkey header holds one of the tags, and keeps using BAN afterwards. Both
+// headers hold the tags separated by spaces; the VCL refuses anything but
+// tokens, and builds the ban expression itself. Many tags are sent in
+// several requests of at most 4000 bytes of tags each.
 //
-// Varnish accepts both only from the VCL's "purgers" ACL (localhost).
+// The shipped VCL accepts both only on its dedicated listener named
+// "purge" (varnishd -a purge=127.0.0.1:6091), from its "purgers" ACL
+// (localhost), and, when varnishd runs with CACHEHINT_PURGE_SECRET in its
+// environment, only with that secret in the Purge-Secret header: set
+// Secret to the same value.
 type VarnishPurger struct {
-	// URL is the base URL of a Varnish HTTP listener, such as
-	// "http://127.0.0.1:6081". Required.
+	// URL is the base URL of the Varnish purge listener, such as
+	// "http://127.0.0.1:6091". Required. The client listener refuses
+	// purges.
 	URL string
+	// Secret, when set, is sent in the Purge-Secret header. It must equal
+	// varnishd's CACHEHINT_PURGE_SECRET. Keep it out of logs and URLs.
+	Secret string
 	// Client sends the requests. Default: a client with a 10 s timeout.
 	Client *http.Client
 	// Soft asks for xkey.softpurge: objects expire but stay usable for
@@ -73,12 +83,14 @@ func (p *VarnishPurger) Purge(ctx context.Context, tags ...string) error {
 	return nil
 }
 
-// nextBatch splits off the first tags that fit in maxPurgeHeader bytes,
-// counting the regex quoting that BAN may need.
+// String names the target in errors: "varnish " and the URL.
+func (p *VarnishPurger) String() string { return "varnish " + p.URL }
+
+// nextBatch splits off the first tags that fit in maxPurgeHeader bytes.
 func nextBatch(tags []string) (batch, rest []string) {
 	n := 0
 	for i, t := range tags {
-		n += 2*len(t) + 1
+		n += len(t) + 1
 		if n > maxPurgeHeader && i > 0 {
 			return tags[:i], tags[i:]
 		}
@@ -97,11 +109,7 @@ func (p *VarnishPurger) purgeBatch(ctx context.Context, tags []string) error {
 		}
 		p.noXKey.Store(true)
 	}
-	quoted := make([]string, len(tags))
-	for i, t := range tags {
-		quoted[i] = quoteRegex(t)
-	}
-	status, reason, err := p.send(ctx, "BAN", "xkey-ban", strings.Join(quoted, "|"))
+	status, reason, err := p.send(ctx, "BAN", "xkey-ban", strings.Join(tags, " "))
 	if err != nil {
 		return err
 	}
@@ -122,6 +130,9 @@ func (p *VarnishPurger) send(ctx context.Context, method, header, value string) 
 		return 0, "", fmt.Errorf("cachehint: %s: %w", method, err)
 	}
 	req.Header.Set(header, value)
+	if p.Secret != "" {
+		req.Header.Set("Purge-Secret", p.Secret)
+	}
 	if p.Soft && method == "PURGE" {
 		req.Header.Set("xkey-soft", "1")
 	}
@@ -137,18 +148,4 @@ func (p *VarnishPurger) send(ctx context.Context, method, header, value string) 
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	reason := strings.TrimSpace(strings.TrimPrefix(resp.Status, fmt.Sprint(resp.StatusCode)))
 	return resp.StatusCode, reason, nil
-}
-
-// quoteRegex escapes the token characters that are special in PCRE.
-// Tokens hold no whitespace, so the ban expression stays one argument.
-func quoteRegex(tag string) string {
-	var b strings.Builder
-	for i := 0; i < len(tag); i++ {
-		c := tag[i]
-		if strings.IndexByte(`.+*?^$|()[]{}\#`, c) >= 0 {
-			b.WriteByte('\\')
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
 }

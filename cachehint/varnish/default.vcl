@@ -14,15 +14,30 @@ vcl 4.1;
 # the lines marked "XKEY"; PURGE then answers 501 and cachehint.VarnishPurger
 # falls back to BAN, which needs no vmod.
 #
-# Purge protocol (what cachehint.VarnishPurger sends):
+# Listeners. Start varnishd with a dedicated, loopback-only purge listener
+# next to the client one, and (behind a TLS terminator) a PROXY one:
+#
+#   varnishd -a 127.0.0.1:6081 -a purge=127.0.0.1:6091 [-a proxy=127.0.0.1:6086,PROXY] ...
+#
+# PURGE and BAN are accepted only on the listener named "purge" (checked
+# with local.socket), from the "purgers" ACL, and, when varnishd's
+# environment has CACHEHINT_PURGE_SECRET set, only with a "Purge-Secret"
+# header equal to it. A proxy on the same host (a TLS terminator) forwards
+# to the client listener, where every purge is refused even though every
+# client then looks like 127.0.0.1. A TLS terminator should speak the PROXY
+# protocol to a ",PROXY" listener, so that client.ip (and the
+# X-Forwarded-For that Varnish sends to the origin) is the real client.
+#
+# Purge protocol (what cachehint.VarnishPurger sends to the purge listener):
 #   PURGE / with "xkey-purge: tag1 tag2"  -> xkey.purge (or xkey.softpurge
 #                                            when "xkey-soft: 1" is set)
-#   BAN /   with "xkey-ban: tag1|tag2"     -> ban of objects whose xkey
+#   BAN /   with "xkey-ban: tag1 tag2"    -> ban of objects whose xkey
 #                                            header holds one of the tags
-# Both are accepted only from the "purgers" ACL below.
+# Both headers must be a whitespace-separated list of RFC 9110 tokens
+# (cachehint.ValidTag); anything else is refused with 400 before use, and
+# the ban expression is built here, from the checked tags, regex-quoted.
 
 import std;
-import cookie;
 import xkey; # XKEY
 
 # The origin. Tests replace this address by string substitution.
@@ -31,44 +46,19 @@ backend default {
     .port = "8080";
 }
 
-# Who may PURGE and BAN: the local machine only.
+# Who may PURGE and BAN on the purge listener: the local machine.
+# CONFIGURE: add the application servers' addresses if they purge from
+# other hosts (then bind the purge listener to a private address and set
+# CACHEHINT_PURGE_SECRET).
 acl purgers {
     "127.0.0.1";
     "::1";
 }
 
 sub vcl_recv {
-    if (req.method == "PURGE") {
-        if (client.ip !~ purgers) {
-            return (synth(403, "Forbidden"));
-        }
-        if (!req.http.xkey-purge) {
-            return (synth(400, "PURGE needs an xkey-purge header"));
-        }
-        # Without the xkey vmod, replace the if/else below by:
-        # return (synth(501, "xkey not available"));
-        if (req.http.xkey-soft) { # XKEY
-            set req.http.xkey-gone = xkey.softpurge(req.http.xkey-purge); # XKEY
-        } else { # XKEY
-            set req.http.xkey-gone = xkey.purge(req.http.xkey-purge); # XKEY
-        } # XKEY
-        return (synth(200, "Purged " + req.http.xkey-gone));
+    if (req.method == "PURGE" || req.method == "BAN") {
+        call cachehint_purge;
     }
-    if (req.method == "BAN") {
-        if (client.ip !~ purgers) {
-            return (synth(403, "Forbidden"));
-        }
-        if (!req.http.xkey-ban) {
-            return (synth(400, "BAN needs an xkey-ban header"));
-        }
-        # The purger sends regex-quoted tags joined by "|"; a tag matches
-        # when it is a whole item of the (space or comma separated) xkey list.
-        if (std.ban("obj.http.xkey ~ (^|[[:space:],])(" + req.http.xkey-ban + ")($|[[:space:],])")) {
-            return (synth(200, "Banned"));
-        }
-        return (synth(400, std.ban_error()));
-    }
-
     # The builtin checks we keep: Host, methods (anything but GET/HEAD is
     # passed) and Authorization (passed).
     call vcl_req_host;
@@ -79,19 +69,67 @@ sub vcl_recv {
     # request that carries a cookie, so a site whose visitors all have a
     # session cookie would never hit the cache. Instead, cookies other than
     # the session's are dropped, and the session cookies go to the origin
-    # untouched on a miss or pass. They never enter the hash (vcl_hash).
+    # untouched, in their order, duplicates included (the first of a name
+    # wins in clientsession and jsclient), on a miss or pass. They never
+    # enter the hash (vcl_hash).
     if (req.http.Cookie) {
-        cookie.parse(req.http.Cookie);
+        # Several Cookie lines (HTTP/2 sends one per cookie) become one, in
+        # order: VCL reads only the first line of a header.
+        std.collect(req.http.Cookie, "; ");
+        # Delete every pair whose name does not start with the session
+        # prefix, keeping the others byte for byte.
         # CONFIGURE: the session cookie prefix (clientsession Options.Prefix).
         # The default "session." is kept with or without a __Host- or
         # __Secure- cookie prefix in front of it.
-        cookie.keep_re("^(__Host-|__Secure-)?session\.");
-        set req.http.Cookie = cookie.get_string();
+        set req.http.Cookie = regsuball(req.http.Cookie,
+            "(^|;)(?![ \t]*(__Host-|__Secure-)?session\.)[^;]*", "");
+        set req.http.Cookie = regsub(req.http.Cookie, "^[; \t]+", "");
         if (req.http.Cookie == "") {
             unset req.http.Cookie;
         }
     }
     return (hash);
+}
+
+# PURGE and BAN: see the header of this file. Every path ends in synth.
+sub cachehint_purge {
+    if (local.socket != "purge" || client.ip !~ purgers) {
+        return (synth(403, "Forbidden"));
+    }
+    if (std.getenv("CACHEHINT_PURGE_SECRET") ~ "." &&
+        req.http.Purge-Secret != std.getenv("CACHEHINT_PURGE_SECRET")) {
+        return (synth(403, "Forbidden"));
+    }
+    unset req.http.Purge-Secret;
+    if (req.method == "PURGE") {
+        # RFC 9110 tokens separated by spaces or tabs, nothing else.
+        if (req.http.xkey-purge !~ "^[ \t]*[-!#$%&'*+.^_`|~0-9A-Za-z]+([ \t]+[-!#$%&'*+.^_`|~0-9A-Za-z]+)*[ \t]*$") {
+            return (synth(400, "PURGE needs an xkey-purge header of tokens"));
+        }
+        # Without the xkey vmod, replace the if/else below by:
+        # return (synth(501, "xkey not available"));
+        if (req.http.xkey-soft) { # XKEY
+            set req.http.xkey-gone = xkey.softpurge(req.http.xkey-purge); # XKEY
+        } else { # XKEY
+            set req.http.xkey-gone = xkey.purge(req.http.xkey-purge); # XKEY
+        } # XKEY
+        return (synth(200, "Purged " + req.http.xkey-gone));
+    }
+    if (req.http.xkey-ban !~ "^[ \t]*[-!#$%&'*+.^_`|~0-9A-Za-z]+([ \t]+[-!#$%&'*+.^_`|~0-9A-Za-z]+)*[ \t]*$") {
+        return (synth(400, "BAN needs an xkey-ban header of tokens"));
+    }
+    # The checked tags become "tag1|tag2", each with the token characters
+    # that are special in a regex escaped. The result holds no whitespace
+    # and no quote, so it stays one argument of the ban expression. A tag
+    # matches when it is a whole item of the (space or comma separated)
+    # xkey list.
+    set req.http.xkey-ban-re = regsuball(req.http.xkey-ban, "^[ \t]+|[ \t]+$", "");
+    set req.http.xkey-ban-re = regsuball(req.http.xkey-ban-re, "([$*+.^|#])", "\\\1");
+    set req.http.xkey-ban-re = regsuball(req.http.xkey-ban-re, "[ \t]+", "|");
+    if (std.ban("obj.http.xkey ~ (^|[[:space:],])(" + req.http.xkey-ban-re + ")($|[[:space:],])")) {
+        return (synth(200, "Banned"));
+    }
+    return (synth(400, std.ban_error()));
 }
 
 sub vcl_hash {

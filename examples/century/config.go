@@ -63,7 +63,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		{"db", "CENTURY_DB", "SQLite database file, generated on first run", (*stringValue)(&c.DB), false},
 		{"keys", "CENTURY_SESSION_KEYS", "comma-separated session secrets, hex or base64, at least 32 bytes each; the first signs and seals, the others are only accepted (rotation); none: a random development key", (*stringValue)(&keys), true},
 		{"update-rate", "CENTURY_UPDATE_RATE", "property price/status changes per second made by the real-time updater; 0 disables it", (*floatValue)(&c.UpdateRate), false},
-		{"varnish", "CENTURY_VARNISH_URL", "Varnish URL to send tag purges to when a property changes, e.g. http://127.0.0.1:6081; empty: no purges", (*stringValue)(&c.VarnishURL), false},
+		{"varnish", "CENTURY_VARNISH_URL", "Varnish purge listener to send tag purges to when a property changes, e.g. http://127.0.0.1:6091 (varnish/run.sh); the secret comes from CACHEHINT_PURGE_SECRET; empty: no purges", (*stringValue)(&c.VarnishURL), false},
 		{"count", "CENTURY_COUNT", "number of properties to generate", (*int64Value)(&c.Count), false},
 		{"insecure-cookies", "CENTURY_INSECURE_COOKIES", "send session cookies without the Secure attribute, for plain-HTTP development; set false behind TLS (cookies then use the __Host- prefix)", (*boolValue)(&c.InsecureCookies), false},
 		{"trusted-proxies", "CENTURY_TRUSTED_PROXIES", "comma-separated CIDRs of proxies (e.g. Varnish: 127.0.0.1/32) whose X-Forwarded-For gives the client address for rate limits; empty: the TCP peer is the client", (*stringValue)(&proxies), false},

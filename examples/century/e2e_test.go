@@ -58,7 +58,7 @@ func startStack(t *testing.T) *stack {
 		Backend: st.origin.Listener.Addr().String(),
 	})
 	// The updater is driven by the test (rate 0): purges go to Varnish.
-	st.updater = newUpdater(st.store, &cachehint.VarnishPurger{URL: st.varnish.URL}, 0, log)
+	st.updater = newUpdater(st.store, &cachehint.VarnishPurger{URL: st.varnish.PurgeURL}, 0, log)
 	return st
 }
 

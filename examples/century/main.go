@@ -33,7 +33,7 @@
 //	-keys             CENTURY_SESSION_KEYS      comma-separated secrets, hex or base64, >= 32 bytes each;
 //	                                            none: a random development key and a warning
 //	-update-rate      CENTURY_UPDATE_RATE       property changes per second (default 3; 0 disables)
-//	-varnish          CENTURY_VARNISH_URL       Varnish to purge changed properties from, e.g. http://127.0.0.1:6081
+//	-varnish          CENTURY_VARNISH_URL       Varnish purge listener, e.g. http://127.0.0.1:6091 (secret: CACHEHINT_PURGE_SECRET)
 //	-insecure-cookies CENTURY_INSECURE_COOKIES  cookies without Secure, for plain HTTP (default true)
 //	-trusted-proxies  CENTURY_TRUSTED_PROXIES   CIDRs whose X-Forwarded-For is believed for rate limits
 //	-log-level        CENTURY_LOG_LEVEL         debug, info, warn or error (default info)

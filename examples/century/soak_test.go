@@ -522,7 +522,7 @@ func TestSoakThroughVarnish(t *testing.T) {
 	base, err := url.Parse(v.URL)
 	require.NoError(t, err)
 
-	purger := &countingPurger{inner: &cachehint.VarnishPurger{URL: v.URL}}
+	purger := &countingPurger{inner: &cachehint.VarnishPurger{URL: v.PurgeURL}}
 	upd := newUpdater(store, purger, soakUpdateRate, log)
 	updCtx, stopUpdater := context.WithCancel(context.Background())
 	updDone := make(chan struct{})

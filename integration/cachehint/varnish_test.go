@@ -287,8 +287,8 @@ func TestVarnish(t *testing.T) {
 					t.Fatalf("warm cache: %v", s)
 				}
 				ctx := context.Background()
-				xk := &cachehint.VarnishPurger{URL: v.URL}
-				ban := &cachehint.VarnishPurger{URL: v.URL, Ban: true}
+				xk := &cachehint.VarnishPurger{URL: v.PurgeURL}
+				ban := &cachehint.VarnishPurger{URL: v.PurgeURL, Ban: true}
 				steps := []struct {
 					purger cachehint.Purger
 					tags   []string
@@ -330,7 +330,7 @@ func TestVarnish(t *testing.T) {
 		if lines := first.header.Values("Xkey"); len(lines) != 0 {
 			t.Errorf("xkey reached the client: %d lines", len(lines))
 		}
-		for i, p := range []*cachehint.VarnishPurger{{URL: v.URL}, {URL: v.URL, Ban: true}} {
+		for i, p := range []*cachehint.VarnishPurger{{URL: v.PurgeURL}, {URL: v.PurgeURL, Ban: true}} {
 			if r := get(t, url, ""); r.header.Get("X-Cache") != "HIT" {
 				t.Fatalf("round %d: not cached: %q", i, r.header.Get("X-Cache"))
 			}
@@ -374,7 +374,7 @@ func TestVarnish(t *testing.T) {
 		// 127.0.0.2 is loopback too, but not in the VCL's ACL.
 		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}, Timeout: 5 * time.Second}
 		other := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DialContext: d.DialContext}}
-		for _, p := range []*cachehint.VarnishPurger{{URL: v.URL, Client: other}, {URL: v.URL, Client: other, Ban: true}} {
+		for _, p := range []*cachehint.VarnishPurger{{URL: v.PurgeURL, Client: other}, {URL: v.PurgeURL, Client: other, Ban: true}} {
 			err := p.Purge(context.Background(), "a-list")
 			if err == nil || !strings.Contains(err.Error(), "403") {
 				t.Errorf("purge from 127.0.0.2 (Ban=%v): err = %v, want 403", p.Ban, err)

@@ -5,11 +5,17 @@
 #   ./run.sh                                   # Varnish on 127.0.0.1:6081 -> site on 127.0.0.1:8080
 #   CENTURY_BACKEND=127.0.0.1:9090 ./run.sh    # another site address
 #   VARNISH_LISTEN=:6081 ./run.sh              # listen on every interface
+#   VARNISH_PURGE_LISTEN=127.0.0.1:6091        # the purge listener (default; keep it on loopback)
+#   VARNISH_PROXY_LISTEN=127.0.0.1:6086 ./run.sh  # also a PROXY-protocol listener for a TLS terminator
+#   CACHEHINT_PURGE_SECRET=$(openssl rand -hex 32) ./run.sh  # purges also need this secret
 #
-# Then start the site so that it purges changed properties from this Varnish
-# and rate-limits by the client address Varnish forwards:
+# The VCL accepts PURGE and BAN only on the purge listener, never on the
+# client one (a TLS terminator on this host would make every visitor
+# 127.0.0.1). Then start the site so that it purges changed properties
+# through that listener and rate-limits by the client address Varnish
+# forwards (with the same CACHEHINT_PURGE_SECRET in its environment, if set):
 #
-#   go run ./examples/century -varnish http://127.0.0.1:6081 -trusted-proxies 127.0.0.1/32
+#   go run ./examples/century -varnish http://127.0.0.1:6091 -trusted-proxies 127.0.0.1/32
 #
 # and open http://127.0.0.1:6081. Varnish runs in the foreground; stop it
 # with Ctrl-C. Needs Debian's varnish and varnish-modules (the xkey vmod):
@@ -20,6 +26,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 vcl_src=${VCL:-$here/../../../cachehint/varnish/default.vcl}
 backend=${CENTURY_BACKEND:-127.0.0.1:8080}
 listen=${VARNISH_LISTEN:-127.0.0.1:6081}
+purge_listen=${VARNISH_PURGE_LISTEN:-127.0.0.1:6091}
+proxy_listen=${VARNISH_PROXY_LISTEN:-}
 storage=${VARNISH_STORAGE:-malloc,256m}
 
 die() { echo "run.sh: $*" >&2; exit 1; }
@@ -52,8 +60,14 @@ chmod 644 "$work/century.vcl"
 grep -q "\.host = \"$host\";" "$work/century.vcl" || die "could not set the backend in $vcl_src"
 grep -q '(__Host-|__Secure-)?session' "$work/century.vcl" || die "the VCL in $vcl_src does not keep __Host-session. cookies"
 
-echo "run.sh: varnishd on $listen -> century on $backend (VCL $vcl_src)"
+listeners=(-a "$listen" -a "purge=$purge_listen")
+[ -z "$proxy_listen" ] || listeners+=(-a "proxy=$proxy_listen,PROXY")
+secret_note="no purge secret"
+[ -z "${CACHEHINT_PURGE_SECRET:-}" ] || { export CACHEHINT_PURGE_SECRET; secret_note="purge secret from CACHEHINT_PURGE_SECRET"; }
+
+echo "run.sh: varnishd on $listen${proxy_listen:+ (PROXY on $proxy_listen)} -> century on $backend (VCL $vcl_src)"
+echo "run.sh: purges on $purge_listen only ($secret_note)"
 echo "run.sh: stats: varnishstat -n $work/varnishd   log: varnishlog -n $work/varnishd"
 # Not exec: the EXIT trap removes the work folder when varnishd stops.
-"$varnishd" -F -n "$work/varnishd" -a "$listen" -T 127.0.0.1:0 -f "$work/century.vcl" \
+"$varnishd" -F -n "$work/varnishd" "${listeners[@]}" -T 127.0.0.1:0 -f "$work/century.vcl" \
   -s "$storage" -p "vmod_path=$vmods"

@@ -11,6 +11,11 @@
 //		Backend: origin.Listener.Addr().String(),
 //	})
 //	resp, err := http.Get(v.URL + "/page")
+//	purger := &cachehint.VarnishPurger{URL: v.PurgeURL}
+//
+// Every instance has, besides its client listener (v.URL), a listener named
+// "purge" (v.PurgeURL), where the shipped VCL accepts PURGE and BAN, and
+// any extra listeners in Options.Listeners (for example a PROXY one).
 //
 // varnishd runs with "-j none" (no privilege separation), so the files in
 // t.TempDir() stay readable when the tests run as root.
@@ -44,6 +49,20 @@ type Options struct {
 	Params []string
 	// Storage is the -s argument; default "malloc,64m".
 	Storage string
+	// Listeners are extra named listeners, each on a free loopback port.
+	// The "purge" listener always exists and must not be listed.
+	Listeners []Listener
+	// Env holds extra "NAME=value" environment variables for varnishd,
+	// such as CACHEHINT_PURGE_SECRET.
+	Env []string
+}
+
+// Listener is an extra named listener (-a name=127.0.0.1:port[,proto]).
+type Listener struct {
+	// Name is the listener's name, which VCL sees as local.socket.
+	Name string
+	// Proto is "HTTP" (the default) or "PROXY".
+	Proto string
 }
 
 // Varnish is a running varnishd.
@@ -52,6 +71,12 @@ type Varnish struct {
 	URL string
 	// Addr is the HTTP listener's "127.0.0.1:port".
 	Addr string
+	// PurgeURL is the base URL of the listener named "purge", where the
+	// shipped VCL accepts PURGE and BAN.
+	PurgeURL string
+	// Listeners maps the name of each listener in Options.Listeners, and
+	// "purge", to its "127.0.0.1:port".
+	Listeners map[string]string
 	// AdminAddr is the management CLI's "127.0.0.1:port" (-T).
 	AdminAddr string
 	// Dir is the instance's working directory (-n).
@@ -170,6 +195,7 @@ func start(t testing.TB, bin, dir, vclPath string, o Options, attempt int) (*Var
 		URL:       "http://" + addr,
 		Addr:      addr,
 		AdminAddr: admin,
+		Listeners: map[string]string{},
 		Dir:       filepath.Join(dir, fmt.Sprintf("work%d", attempt)),
 		log:       &syncBuffer{},
 		done:      make(chan struct{}),
@@ -177,6 +203,22 @@ func start(t testing.TB, bin, dir, vclPath string, o Options, attempt int) (*Var
 	args := []string{"-F", "-j", "none", "-n", v.Dir, "-a", addr, "-T", admin,
 		"-f", vclPath, "-s", storage, "-l", "16m",
 		"-p", "thread_pools=1", "-p", "thread_pool_min=10", "-p", "thread_pool_max=200"}
+	for _, l := range append([]Listener{{Name: "purge"}}, o.Listeners...) {
+		if l.Name == "" || v.Listeners[l.Name] != "" {
+			return nil, fmt.Errorf("varnishtest: listener name %q is empty or used twice", l.Name)
+		}
+		a, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		v.Listeners[l.Name] = a
+		arg := l.Name + "=" + a
+		if l.Proto != "" {
+			arg += "," + l.Proto
+		}
+		args = append(args, "-a", arg)
+	}
+	v.PurgeURL = "http://" + v.Listeners["purge"]
 	if d := VmodDir(); d != "" {
 		args = append(args, "-p", "vmod_path="+d)
 	}
@@ -184,6 +226,7 @@ func start(t testing.TB, bin, dir, vclPath string, o Options, attempt int) (*Var
 		args = append(args, "-p", p)
 	}
 	v.cmd = exec.Command(bin, args...)
+	v.cmd.Env = append(os.Environ(), o.Env...)
 	v.cmd.Stdout = v.log
 	v.cmd.Stderr = v.log
 	// Own process group, so that stopping reaches the cache child too;
@@ -240,6 +283,27 @@ func (v *Varnish) Adm(args ...string) (string, error) {
 		return string(out), fmt.Errorf("varnishtest: varnishadm %s: %w: %s", strings.Join(args, " "), err, out)
 	}
 	return string(out), nil
+}
+
+// UseVCL compiles src (with the backend set as in Options.Backend when
+// backend is not empty) under the name name and makes it the active VCL,
+// without restarting varnishd: the cache stays intact.
+func (v *Varnish) UseVCL(name, src, backend string) error {
+	if backend != "" {
+		var err error
+		if src, err = SetBackend(src, backend); err != nil {
+			return err
+		}
+	}
+	path := filepath.Join(filepath.Dir(v.Dir), name+".vcl")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		return err
+	}
+	if _, err := v.Adm("vcl.load", name, path); err != nil {
+		return err
+	}
+	_, err := v.Adm("vcl.use", name)
+	return err
 }
 
 // Log returns what varnishd printed so far.

@@ -1,7 +1,9 @@
 package varnishtest
 
 import (
+	"bufio"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -80,5 +82,61 @@ func TestStart(t *testing.T) {
 	}
 	if out, err := v.Adm("status"); err != nil || !strings.Contains(out, "running") {
 		t.Errorf("varnishadm status: %q, %v", out, err)
+	}
+}
+
+// socketVCL answers every request with the listener's name and an
+// environment variable, without a backend request.
+const socketVCL = shipped + `import std;
+sub vcl_recv { return (synth(200)); }
+sub vcl_synth {
+    set resp.http.socket = local.socket;
+    set resp.http.env = std.getenv("VARNISHTEST_ENV");
+    set resp.http.client = client.ip;
+    set resp.http.vcl = "one";
+    return (deliver);
+}
+`
+
+// TestListenersEnvAndUseVCL checks the purge listener, an extra PROXY
+// listener, Options.Env and a VCL switch at run time.
+func TestListenersEnvAndUseVCL(t *testing.T) {
+	v := Start(t, Options{VCL: socketVCL, Env: []string{"VARNISHTEST_ENV=yes"},
+		Listeners: []Listener{{Name: "proxy", Proto: "PROXY"}}})
+	get := func(url string) http.Header {
+		t.Helper()
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.Header
+	}
+	if h := get(v.URL); h.Get("socket") != "a0" || h.Get("env") != "yes" {
+		t.Errorf("client listener: socket %q env %q", h.Get("socket"), h.Get("env"))
+	}
+	if h := get(v.PurgeURL); h.Get("socket") != "purge" || v.Listeners["purge"] == "" {
+		t.Errorf("purge listener: socket %q, listeners %v", h.Get("socket"), v.Listeners)
+	}
+	// A PROXY v1 header names the client.
+	c, err := net.Dial("tcp", v.Listeners["proxy"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "PROXY TCP4 203.0.113.7 127.0.0.1 5555 80\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("socket") != "proxy" || resp.Header.Get("client") != "203.0.113.7" {
+		t.Errorf("proxy listener: socket %q client %q", resp.Header.Get("socket"), resp.Header.Get("client"))
+	}
+	if err := v.UseVCL("two", strings.Replace(socketVCL, `"one"`, `"two"`, 1), ""); err != nil {
+		t.Fatal(err)
+	}
+	if h := get(v.URL); h.Get("vcl") != "two" {
+		t.Errorf("after UseVCL: vcl %q", h.Get("vcl"))
 	}
 }
