@@ -199,6 +199,7 @@ func (s *Session) commit(h http.Header) {
 	}
 	if s.accessed || wrote {
 		httpcache.AddVary(h, "Cookie")
+		s.varied = true
 	}
 	if wrote {
 		httpcache.ForbidShared(h)
@@ -241,7 +242,7 @@ func (s *Session) setCookie(e *entry) string {
 func (s *Session) dropped() {
 	s.mu.Lock()
 	lost := s.pending()
-	s.committed = true
+	s.committed, s.varied = true, true
 	s.mu.Unlock()
 	if lost {
 		slog.WarnContext(s.req.Context(), errHijackedLost.Error())

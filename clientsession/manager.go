@@ -110,6 +110,17 @@ type Options struct {
 	// the cookie value. Default: a warning through log/slog.
 	OnInvalid func(r *http.Request, key string, err error)
 
+	// OnLateUse is told when the handler uses the session after the
+	// response headers went out, for example from a template after its
+	// first Write: a Set, Delete or Clear, which could not be sent and
+	// returned ErrHeadersWritten; or a first read (Get, Keys) of a
+	// response that went out without Vary: Cookie, which a shared cache
+	// may then store for everyone although it depends on the cookie. op is
+	// the method's name and key the session key ("" for Clear and Keys).
+	// Default: a warning through log/slog, once per route pattern
+	// (r.Pattern, else the path) and at most one a second.
+	OnLateUse func(r *http.Request, op, key string)
+
 	// Revoker, when set, voids Signed and Private values issued before
 	// the subject's NotBefore time (see MemoryRevoker). Default none: a
 	// copied cookie stays valid until it expires.
@@ -133,6 +144,7 @@ type Manager struct {
 	maxTotal   int
 	protect    map[string]Protection
 	onInvalid  func(r *http.Request, key string, err error)
+	onLateUse  func(r *http.Request, op, key string)
 	revoker    Revoker
 	subjectKey string
 	attrs      string // "; Path=/; Secure; SameSite=Lax", shared by every Set-Cookie
@@ -181,6 +193,9 @@ func New(o Options) (*Manager, error) {
 	}
 	if m.revoker != nil && m.Protection(m.subjectKey) == Public {
 		return nil, fmt.Errorf("clientsession: SubjectKey %q is Public; a page script could change the subject and escape revocation: make it Signed or Private", m.subjectKey)
+	}
+	if m.onLateUse = o.OnLateUse; m.onLateUse == nil {
+		m.onLateUse = new(lateLog).report
 	}
 	if m.onInvalid == nil {
 		m.onInvalid = logInvalid

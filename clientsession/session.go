@@ -32,6 +32,7 @@ type Session struct {
 	scanned   bool
 	accessed  bool
 	committed bool
+	varied    bool // the response went out with Vary: Cookie, or was hijacked
 	entries   []entry
 }
 
@@ -46,7 +47,7 @@ func (s *Session) Get(key string, v any) (found bool, err error) {
 	if !validName(key) {
 		return false, ErrInvalidKey
 	}
-	s.mu.Lock()
+	s.lockRead("Get", key)
 	defer s.mu.Unlock()
 	s.load()
 	s.accessed = true
@@ -111,11 +112,10 @@ func (s *Session) Set(key string, v any) error {
 	if err != nil {
 		return errors.New("clientsession: encoding " + strconv.Quote(key) + ": " + err.Error())
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.committed {
+	if !s.lockLive("Set", key) {
 		return ErrHeadersWritten
 	}
+	defer s.mu.Unlock()
 	s.load()
 	s.accessed = true
 	name := s.m.prefix + key
@@ -162,11 +162,10 @@ func (s *Session) Delete(key string) error {
 	if !validName(key) {
 		return ErrInvalidKey
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.committed {
+	if !s.lockLive("Delete", key) {
 		return ErrHeadersWritten
 	}
+	defer s.mu.Unlock()
 	s.load()
 	s.accessed = true
 	if i := s.find(key); i >= 0 {
@@ -181,11 +180,10 @@ func (s *Session) Clear() error {
 	if s == nil {
 		return ErrNoSession
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.committed {
+	if !s.lockLive("Clear", "") {
 		return ErrHeadersWritten
 	}
+	defer s.mu.Unlock()
 	s.load()
 	s.accessed = true
 	for i := range s.entries {
@@ -201,7 +199,7 @@ func (s *Session) Keys() []string {
 	if s == nil {
 		return nil
 	}
-	s.mu.Lock()
+	s.lockRead("Keys", "")
 	defer s.mu.Unlock()
 	s.load()
 	s.accessed = true
