@@ -1,5 +1,6 @@
 // Package redisproc starts a throw-away redis-server for the benchmarks and
 // their tests: loopback only, a free port, no persistence, stopped by Close.
+// Fault tests can [Server.Stop] it and [Server.Restart] it on the same port.
 //
 // It needs the redis-server binary (Debian package redis-server). [Start]
 // returns [ErrNotInstalled] when it is missing, so tests can skip outside CI
@@ -24,11 +25,16 @@ var ErrNotInstalled = errors.New("redisproc: redis-server not found on PATH (apt
 
 // Server is a running redis-server.
 type Server struct {
-	addr   string
-	cmd    *exec.Cmd
-	out    *bytes.Buffer
-	exited <-chan struct{} // closed when the process has exited
-	once   sync.Once
+	addr string
+	bin  string
+	dir  string
+	port int
+
+	mu     sync.Mutex
+	cmd    *exec.Cmd     // nil while stopped
+	out    *bytes.Buffer // output of the current process
+	exited chan struct{} // closed when the current process has exited
+	closed bool
 	err    error
 }
 
@@ -57,54 +63,105 @@ func start(bin, dir string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin,
-		"--bind", "127.0.0.1", "--port", strconv.Itoa(port),
-		"--save", "", "--appendonly", "no", "--dir", dir,
+	s := &Server{addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), bin: bin, dir: dir, port: port}
+	if err := s.run(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// run starts the process on s.port and waits for PING. s.mu is held or s
+// is not yet shared.
+func (s *Server) run() error {
+	cmd := exec.Command(s.bin,
+		"--bind", "127.0.0.1", "--port", strconv.Itoa(s.port),
+		"--save", "", "--appendonly", "no", "--dir", s.dir,
 		"--daemonize", "no", "--protected-mode", "yes", "--loglevel", "warning")
 	out := new(bytes.Buffer)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("redisproc: start redis-server: %w", err)
+		return fmt.Errorf("redisproc: start redis-server: %w", err)
 	}
-	s := &Server{addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), cmd: cmd, out: out}
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
 		case <-exited:
-			return nil, fmt.Errorf("redisproc: redis-server exited: %s", out.String())
+			return fmt.Errorf("redisproc: redis-server exited: %s", out.String())
 		default:
 		}
 		if ping(s.addr) == nil {
-			s.exited = exited
-			return s, nil
+			s.cmd, s.out, s.exited = cmd, out, exited
+			return nil
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	cmd.Process.Kill()
 	<-exited
-	return nil, fmt.Errorf("redisproc: redis-server did not answer PING within 10s: %s", out.String())
+	return fmt.Errorf("redisproc: redis-server did not answer PING within 10s: %s", out.String())
 }
 
 // Addr returns the server's "127.0.0.1:port".
 func (s *Server) Addr() string { return s.addr }
 
 // Close stops the server and waits for it to exit. It is safe to call more
-// than once.
+// than once, and after Stop.
 func (s *Server) Close() error {
-	s.once.Do(func() {
-		if err := s.cmd.Process.Signal(os.Interrupt); err != nil {
-			s.err = err
-		}
-		select {
-		case <-s.exited:
-		case <-time.After(5 * time.Second):
-			s.cmd.Process.Kill()
-			<-s.exited
-		}
-	})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closed {
+		s.closed = true
+		s.err = s.stop()
+	}
 	return s.err
+}
+
+// Stop stops the server, as an outage would, and keeps its port for
+// Restart. Clients see refused connections until then. Data not saved with
+// the SAVE command is lost, as in a Redis without persistence.
+func (s *Server) Stop() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errors.New("redisproc: Stop after Close")
+	}
+	return s.stop()
+}
+
+// Restart starts a stopped server again on the same address and waits
+// until it answers PING. A dump.rdb written by SAVE before Stop is loaded.
+// It fails if the server is running or closed, or if the port was taken
+// meanwhile.
+func (s *Server) Restart() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.closed:
+		return errors.New("redisproc: Restart after Close")
+	case s.cmd != nil:
+		return errors.New("redisproc: Restart of a running server")
+	}
+	return s.run()
+}
+
+// stop ends the current process, if any, and waits for it. s.mu is held.
+func (s *Server) stop() error {
+	if s.cmd == nil {
+		return nil
+	}
+	var err error
+	if e := s.cmd.Process.Signal(os.Interrupt); e != nil {
+		err = e
+	}
+	select {
+	case <-s.exited:
+	case <-time.After(5 * time.Second):
+		s.cmd.Process.Kill()
+		<-s.exited
+	}
+	s.cmd = nil
+	return err
 }
 
 func freePort() (int, error) {
