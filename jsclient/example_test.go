@@ -33,27 +33,31 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	js := jsclient.New(m, jsclient.Options{}) // once, next to the Manager
 	mux := http.NewServeMux()
-	mux.Handle(jsclient.Path, jsclient.Handler(m))
+	mux.Handle(js.Path(), js) // "/_session/"
 	mux.Handle("/", m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		clientsession.From(r).Set("user", map[string]string{"name": "Ann Lee"})
-		page.Execute(w, jsclient.ScriptURL(m))
+		page.Execute(w, js.URL())
 	})))
 
-	// What a browser gets: the page, then the module it imports.
+	// What a browser gets: the page, then the one file it imports.
 	rec := httptest.NewRecorder()
 	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
 	fmt.Println(rec.Header().Get("Set-Cookie")[:len("session.user=")] + "…")
-	script := jsclient.ScriptURL(m)
-	fmt.Println(strings.Contains(rec.Body.String(), `<link rel="modulepreload" href="`+script+`">`))
+	fmt.Println(strings.Contains(rec.Body.String(), `<link rel="modulepreload" href="`+js.URL()+`">`))
 
+	req := httptest.NewRequest("GET", js.URL(), nil)
+	req.Header.Set("Accept-Encoding", "gzip, deflate, br, zstd")
 	rec = httptest.NewRecorder()
-	mux.ServeHTTP(rec, httptest.NewRequest("GET", script, nil))
-	fmt.Println(rec.Code, rec.Header().Get("Content-Type"))
+	mux.ServeHTTP(rec, req)
+	fmt.Println(rec.Code, rec.Header().Get("Content-Type"), rec.Header().Get("Content-Encoding"))
 	fmt.Println(rec.Header().Get("Cache-Control"))
+	fmt.Println(rec.Header().Get("Vary"))
 	// Output:
 	// session.user=…
 	// true
-	// 200 text/javascript; charset=utf-8
+	// 200 text/javascript; charset=utf-8 gzip
 	// public, max-age=31536000, immutable
+	// Accept-Encoding
 }

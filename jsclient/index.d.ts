@@ -25,12 +25,22 @@ export interface SessionConfig {
   readonly protection: Readonly<Record<string, Protection>>
   /** Keys starting with it are private unless listed in protection. Default "_". */
   readonly privatePrefix: string
+  /**
+   * Whether cookies carry the Partitioned attribute (CHIPS), from the server's
+   * Options.Partitioned. Absent (false) by default.
+   */
+  readonly partitioned?: boolean
 }
 
 /** Options of {@link Session.set}. */
 export interface SetOptions {
   /** Cookie lifetime in seconds; defaults to config.maxAge. 0 or less removes the key. */
   maxAge?: number
+  /**
+   * Write a browser-session cookie: no Max-Age, so it ends when the browser
+   * closes. Takes precedence over maxAge (which is still checked).
+   */
+  session?: boolean
 }
 
 /** What {@link Session.onChange} reports: a key and its value after the change. */
@@ -62,6 +72,14 @@ export interface Session {
   set(key: string, value: unknown, options?: SetOptions): void
   /** Deletes a Public key. Throws a TypeError for an invalid, Signed or Private key. */
   remove(key: string): void
+  /**
+   * Reads a Public key, removes it and returns its value, or undefined when it
+   * is absent or malformed (a malformed cookie is removed too). Made for flash
+   * messages set by the server before a redirect to a cached page: the value
+   * shows once, then is gone in every tab. Throws a TypeError for an invalid,
+   * Signed or Private key.
+   */
+  pop<T = unknown>(key: string): T | undefined
   /** Returns the keys that {@link Session.get} can read, in cookie order. */
   keys(): string[]
   /**

@@ -74,7 +74,7 @@ func TestPropertyPage(t *testing.T) {
 	bodyHas(t, body, `data-star="42"`, "the star toggle")
 	bodyHas(t, body, `action="/selection/toggle"`, "the no-JS fallback form")
 	bodyHas(t, body, `id="hello" hidden`, "the neutral placeholder for the name")
-	bodyHas(t, body, jsclient.ScriptURL(s.m), "the import map points at the jsclient module")
+	bodyHas(t, body, jsclient.New(s.m, jsclient.Options{}).URL(), "the import map points at the jsclient module")
 	assertPublic(t, w)
 	assert.Regexp(t, `\bproperty-42\b`, tagHeader(w.Header()), "cache tag")
 
@@ -417,7 +417,7 @@ func TestHealthz(t *testing.T) {
 
 func TestStaticAndScript(t *testing.T) {
 	s := newTestSite(t, siteConfig{})
-	for _, path := range []string{"/static/site.css", "/static/century.js", jsclient.ScriptURL(s.m)} {
+	for _, path := range []string{"/static/site.css", "/static/century.js", jsclient.New(s.m, jsclient.Options{}).URL()} {
 		w := s.get(path, "")
 		assert.Equal(t, http.StatusOK, w.Code, path)
 		assert.Empty(t, w.Header().Values("Set-Cookie"), path)

@@ -47,6 +47,7 @@ type site struct {
 	log       *slog.Logger
 	tmpl      templates
 	scriptURL string
+	js        *jsclient.Module // the session module, with the Manager's settings
 }
 
 // Cache policies. Property pages change only through the updater, which
@@ -86,14 +87,15 @@ func newSite(c siteConfig) (http.Handler, error) {
 		return nil, err
 	}
 	s := &site{
-		store:     c.Store,
-		sessions:  c.Sessions,
-		revoker:   c.Revoker,
-		users:     c.Users,
-		log:       logger(c.Log),
-		tmpl:      tmpl,
-		scriptURL: jsclient.ScriptURL(c.Sessions),
+		store:    c.Store,
+		sessions: c.Sessions,
+		revoker:  c.Revoker,
+		users:    c.Users,
+		log:      logger(c.Log),
+		tmpl:     tmpl,
 	}
+	s.js = jsclient.New(s.sessions, jsclient.Options{})
+	s.scriptURL = s.js.URL()
 	if s.users == nil {
 		s.users = demoUsers
 	}
@@ -133,7 +135,7 @@ func (s *site) routes(c siteConfig) http.Handler {
 	r.With(cachehint.Public(picturePolicy), cachehint.ETag).Get("/pictures/{id}.svg", s.picture)
 	r.With(cachehint.Public(staticPolicy)).Handle("/static/*",
 		http.StripPrefix("/static/", http.FileServerFS(staticFiles())))
-	r.Handle(jsclient.Path+"*", jsclient.Handler(c.Sessions))
+	r.Handle(s.js.Path()+"*", s.js)
 
 	// Pages for one user.
 	r.With(cachehint.Private()).Get("/selection", s.selectionPage)

@@ -536,7 +536,7 @@ func TestSoakThroughVarnish(t *testing.T) {
 			searches = append(searches, (Search{City: c, Type: ty}).url())
 		}
 	}
-	scripts := []string{"/static/site.css", "/static/century.js", jsclient.ScriptURL(sessions)}
+	scripts := []string{"/static/site.css", "/static/century.js", jsclient.New(sessions, jsclient.Options{}).URL()}
 
 	st := &soakStats{}
 	users := make([]*soakUser, nUsers)

@@ -85,13 +85,15 @@ export default function create (config) {
   // or Private key written here as absent.
   const own = (key) => level(key) === 'public' || fail(TypeError, key, 'not a public key')
 
+  // write sets the cookie of key to value with the configured attributes.
+  // Without maxAge it is a browser-session cookie (no Max-Age). Partitioned
+  // (CHIPS) is part of a cookie's identity, so removals carry it too.
   const write = (key, value, maxAge) => {
     own(key)
-    if (typeof maxAge !== 'number' || !isFinite(maxAge)) fail(TypeError, key, 'maxAge is not a number')
     if (typeof document === 'undefined') return
     document.cookie = `${prefix}${key}=${value}; Path=${c.path}${
-      c.domain ? '; Domain=' + c.domain : ''}; Max-Age=${Math.floor(maxAge)}; SameSite=${
-      c.sameSite}${c.secure ? '; Secure' : ''}`
+      c.domain ? '; Domain=' + c.domain : ''}${maxAge === undefined ? '' : '; Max-Age=' + Math.floor(maxAge)}; SameSite=${
+      c.sameSite}${c.secure ? '; Secure' : ''}${c.partitioned ? '; Partitioned' : ''}`
     if (listeners.size) queueMicrotask(check)
     const bc = channel()
     if (bc) {
@@ -105,8 +107,9 @@ export default function create (config) {
 
     get: (key) => get(key),
 
-    set (key, value, { maxAge = c.maxAge } = {}) {
+    set (key, value, { maxAge = c.maxAge, session } = {}) {
       own(key)
+      if (typeof maxAge !== 'number' || !isFinite(maxAge)) fail(TypeError, key, 'maxAge is not a number')
       const json = JSON.stringify(value)
       if (json === undefined) fail(TypeError, key, 'value is not JSON')
       const v = encode(json)
@@ -117,10 +120,20 @@ export default function create (config) {
       let total = name.length + v.length + 3
       for (const [n, x] of cookies()) if (n !== name && n.startsWith(prefix)) total += n.length + x.length + 3
       if (total > c.maxTotalSize) fail(RangeError, key, 'session too large')
-      write(key, v, maxAge)
+      write(key, v, session ? undefined : maxAge)
     },
 
     remove: (key) => write(key, '', 0),
+
+    // pop reads a Public key and removes it, for flash messages. Only a
+    // cookie that exists is removed.
+    pop (key) {
+      own(key)
+      const m = jar()
+      const v = get(key, m)
+      if (m.has(prefix + key)) write(key, '', 0)
+      return v
+    },
 
     keys () {
       const m = jar()

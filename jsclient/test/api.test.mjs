@@ -178,3 +178,39 @@ test('without a document calls are no-ops but still check their input', () => {
   }
   assert.equal(doc.writes.length, 0)
 })
+
+test('set with session: true writes a browser-session cookie (no Max-Age)', () => {
+  session.set('tab', 'x', { session: true })
+  assert.equal(doc.writes.at(-1), 'session.tab=%22x%22; Path=/; SameSite=Lax; Secure')
+  assert.equal(session.get('tab'), 'x')
+  session.set('tab', 'y', { session: true, maxAge: 60 })
+  assert.equal(doc.writes.at(-1), 'session.tab=%22y%22; Path=/; SameSite=Lax; Secure', 'session wins over maxAge')
+  session.set('tab', 'z', { session: false })
+  assert.match(doc.writes.at(-1), /; Max-Age=1209600;/)
+  assert.throws(() => session.set('tab', 1, { session: true, maxAge: 'x' }), TypeError, 'maxAge is still checked')
+  session.remove('tab')
+  assert.match(doc.writes.at(-1), /^session\.tab=; Path=\/; Max-Age=0;/)
+})
+
+test('with partitioned every write, removals included, carries Partitioned', () => {
+  const p = session.withConfig({ partitioned: true, sameSite: 'None' })
+  p.set('k', 1)
+  assert.equal(doc.writes.at(-1), 'session.k=1; Path=/; Max-Age=1209600; SameSite=None; Secure; Partitioned')
+  p.set('k', 2, { session: true })
+  assert.equal(doc.writes.at(-1), 'session.k=2; Path=/; SameSite=None; Secure; Partitioned')
+  assert.equal(p.pop('k'), 2)
+  assert.equal(doc.writes.at(-1), 'session.k=; Path=/; Max-Age=0; SameSite=None; Secure; Partitioned')
+  session.set('k', 3)
+  assert.doesNotMatch(doc.writes.at(-1), /Partitioned/, 'off by default')
+})
+
+test('a __Host- prefix gets what browsers require of it: Secure, Path=/, no Domain', () => {
+  // The Manager only accepts __Host- with Secure, Path "/" and no Domain;
+  // the module writes those settings as given.
+  const h = session.withConfig({ prefix: '__Host-s.' })
+  h.set('theme', 'dark')
+  assert.equal(doc.writes.at(-1), '__Host-s.theme=%22dark%22; Path=/; Max-Age=1209600; SameSite=Lax; Secure')
+  assert.equal(h.get('theme'), 'dark')
+  assert.deepEqual(h.keys(), ['theme'])
+  assert.equal(session.get('theme'), undefined, 'another prefix is another session')
+})

@@ -2,7 +2,8 @@
 // ships and the declarations.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFileSync, existsSync } from 'node:fs'
+import { readFileSync, readdirSync, existsSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
 import { transform } from 'esbuild'
 import session from '@fullsession/jsclient'
 import direct from '../src/index.mjs'
@@ -11,7 +12,7 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url))
 
 test('the package name resolves to src/index.mjs', () => {
   assert.equal(session, direct)
-  assert.deepEqual(Object.keys(session).sort(), ['config', 'get', 'keys', 'onChange', 'remove', 'set', 'withConfig'])
+  assert.deepEqual(Object.keys(session).sort(), ['config', 'get', 'keys', 'onChange', 'pop', 'remove', 'set', 'withConfig'])
   assert.equal(session.config.prefix, 'session.')
 })
 
@@ -22,6 +23,14 @@ test('package.json ships the sources and the declarations', () => {
   assert.equal(pkg.exports['./package.json'], './package.json')
   assert.ok(existsSync(new URL('../index.d.ts', import.meta.url)))
   assert.deepEqual(pkg.dependencies, undefined, 'no runtime dependencies')
+})
+
+test('npm pack ships the sources, the declarations and the README, nothing else', () => {
+  const dir = new URL('..', import.meta.url)
+  const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: dir, encoding: 'utf8' }))
+  const src = readdirSync(new URL('../src', import.meta.url)).filter((n) => n.endsWith('.mjs')).map((n) => 'src/' + n)
+  assert.deepEqual(pack.files.map((f) => f.path).sort(), ['README.md', 'index.d.ts', 'package.json', ...src].sort())
+  assert.equal(pack.name, pkg.name)
 })
 
 test('index.d.ts declares every member of the API and every config field', () => {
