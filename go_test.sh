@@ -42,8 +42,28 @@ log "go test -race"
 go test -race -count=1 -timeout 12m "${pkgs[@]}"
 
 if [ -f jsclient/package.json ]; then
-  log "jsclient node tests"
-  (cd jsclient && { [ ! -f package-lock.json ] || npm ci --no-audit --no-fund --silent; } && node --test test/)
+  log "jsclient: served file, npm package, node tests"
+  (
+    cd jsclient
+    npm ci --no-audit --no-fund --silent
+    # module.min.mjs, the file Go serves, must be what build.mjs makes of src/.
+    node build.mjs --check
+    # The npm package still packs; test/module.test.mjs checks its file list.
+    npm pack --dry-run --json --ignore-scripts | node -e '
+      const [p] = JSON.parse(require("fs").readFileSync(0, "utf8"))
+      console.log(`npm pack --dry-run: ${p.filename}, ${p.entryCount} files, ${p.size} B packed`)'
+    # A summary of the TAP output; all of it when something fails.
+    out=$(mktemp)
+    if node --test --test-reporter=tap test/ >"$out" 2>&1; then
+      grep -o 'jsclient size: .*' "$out" || true
+      awk '/^# (tests|pass|fail|skipped|todo|duration_ms) /{v[$2]=$3}
+        END{printf "node --test: %d tests, %d pass, %d fail, %d skipped, %d todo (%.1f s)\n",
+          v["tests"], v["pass"], v["fail"], v["skipped"], v["todo"], v["duration_ms"]/1000}' "$out"
+      rm -f "$out"
+    else
+      cat "$out"; rm -f "$out"; exit 1
+    fi
+  )
 fi
 
 # deadline_flake reports whether a failed fuzz run is only Go 1.26's
