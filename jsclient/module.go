@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/fullsession/fullsession/clientsession"
+	"github.com/fullsession/fullsession/internal/httpcache"
 )
 
 // Path is the default mount path of a [Module] ([Options].Mount).
@@ -141,7 +142,7 @@ func (mod *Module) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	hdr := w.Header()
-	hdr.Add("Vary", "Accept-Encoding")
+	httpcache.AddVary(hdr, "Accept-Encoding")
 	rep := &mod.identity
 	if acceptsGzip(r.Header.Values("Accept-Encoding")) {
 		rep = &mod.gzip

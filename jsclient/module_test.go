@@ -389,3 +389,15 @@ func BenchmarkServeGzip(b *testing.B) {
 		js.ServeHTTP(httptest.NewRecorder(), req)
 	}
 }
+
+// TestVaryMerged keeps what a middleware in front put in Vary.
+func TestVaryMerged(t *testing.T) {
+	js := jsclient.New(newManager(t, clientsession.Options{}), jsclient.Options{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Vary", "Cookie")
+		js.ServeHTTP(w, r)
+	})
+	if got := serve(h, "GET", js.URL(), "Accept-Encoding", "gzip").Header().Values("Vary"); len(got) != 1 || got[0] != "Cookie, Accept-Encoding" {
+		t.Errorf("Vary = %q, want [\"Cookie, Accept-Encoding\"]", got)
+	}
+}
