@@ -153,4 +153,33 @@
 // and only for a list of valid tags; it never uses Varnish's default_ttl,
 // and adds an X-Cache header (HIT, MISS or PASS). cachehint/varnish embeds
 // it as DefaultVCL and documents how to run it.
+//
+// # Purges that reach every cache and survive failures
+//
+// VarnishPurger purges one Varnish; MultiPurger fans out to several (each
+// node of a fleet, a CDN) and reports every failure, each naming its
+// target. A purge that fails must not be dropped, or a changed price stays
+// stale for the page's shared max-age. Put a PurgeQueue in front:
+//
+//	q := cachehint.NewPurgeQueue(cachehint.MultiPurger(node1, node2), cachehint.PurgeQueueOptions{})
+//	go q.Run(ctx)
+//	defer q.Flush(shutdownCtx)
+//	...
+//	q.Enqueue("property-42") // after the change is committed
+//
+// Enqueue never waits for the network. The queue merges duplicate tags,
+// batches them, and retries each target on its own with exponential
+// backoff and jitter; a tag leaves the queue only once every target has
+// confirmed it, so a Varnish that was down gets every purge when it
+// returns, and Pending says how many tags are still owed.
+//
+// The queue lives in memory. To survive a crash of the process, use a
+// transactional outbox (PurgeOutbox): in the same database transaction as
+// the data change, insert a row (tag, written_at); after the commit, call
+// Enqueue. When Run starts, Outbox.Load returns the rows left over, which
+// are enqueued again; once every target has confirmed tags, the queue calls
+// Outbox.Confirmed(tags, sent), and the application deletes the rows of
+// those tags written before sent. A crash between the commit and the purge
+// then costs a late purge, never a lost one; a crash after the purge but
+// before the delete costs one needless purge.
 package cachehint
