@@ -29,6 +29,7 @@ const sessionKey = "62656e63682d6f6e6c792d6b65792d6e6f742d612d7365637265742d2d2d
 type env struct {
 	dir             string
 	origin, varnish string // "127.0.0.1:port"
+	purge           string // Varnish's purge listener, "127.0.0.1:port"
 	varnishDir      string // -n of varnishd, for varnishstat
 	site, cache     *proc
 	siteLog         string
@@ -102,6 +103,9 @@ func startEnv(ctx context.Context, o options) (*env, error) {
 	if e.varnish, err = freePort(); err != nil {
 		return nil, err
 	}
+	if e.purge, err = freePort(); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(filepath.Dir(o.db), 0o755); err != nil {
 		return nil, err
 	}
@@ -130,7 +134,7 @@ func (e *env) startSite(ctx context.Context, bin string, o options) error {
 		"-update-rate", strconv.FormatFloat(o.updateRate, 'g', -1, 64),
 		"-trusted-proxies", "127.0.0.1/32", "-log-level", "warn")
 	if o.purge {
-		cmd.Args = append(cmd.Args, "-varnish", e.varnishURL())
+		cmd.Args = append(cmd.Args, "-varnish", "http://"+e.purge) // the VCL refuses purges elsewhere
 	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if e.site, err = startProc(cmd); err != nil {
@@ -146,7 +150,7 @@ func (e *env) startSite(ctx context.Context, bin string, o options) error {
 func (e *env) startVarnish(ctx context.Context, o options) error {
 	cmd := exec.Command("bash", "examples/century/varnish/run.sh")
 	cmd.Env = append(os.Environ(),
-		"CENTURY_BACKEND="+e.origin, "VARNISH_LISTEN="+e.varnish, "VARNISH_STORAGE="+o.storage)
+		"CENTURY_BACKEND="+e.origin, "VARNISH_LISTEN="+e.varnish, "VARNISH_PURGE_LISTEN="+e.purge, "VARNISH_STORAGE="+o.storage)
 	// A pipe, not StdoutPipe: the reader below may still be reading when
 	// the process is waited for.
 	out, w, err := os.Pipe()
