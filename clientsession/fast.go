@@ -1,4 +1,7 @@
+// fast.go holds the fast path of Get for the commonest value types.
 package clientsession
+
+import "math"
 
 // fastUnmarshal decodes the commonest session values (a plain ASCII
 // string, an integer, a boolean) without json.Unmarshal, which allocates a
@@ -40,7 +43,9 @@ func fastUnmarshal(js []byte, v any) bool {
 }
 
 // parseJSONInt parses a JSON integer (no fraction, exponent or leading
-// zero) that fits an int.
+// zero) that fits an int of this platform's size: on 32-bit builds a
+// larger one is refused, as json.Unmarshal refuses it, instead of
+// wrapping around.
 func parseJSONInt(js []byte) (int, bool) {
 	neg := len(js) > 0 && js[0] == '-'
 	if neg {
@@ -49,15 +54,18 @@ func parseJSONInt(js []byte) (int, bool) {
 	if len(js) == 0 || len(js) > 18 || (js[0] == '0' && len(js) > 1) {
 		return 0, false // 18 digits always fit an int64
 	}
-	n := 0
+	var n int64
 	for _, c := range js {
 		if c < '0' || c > '9' {
 			return 0, false
 		}
-		n = n*10 + int(c-'0')
+		n = n*10 + int64(c-'0')
 	}
 	if neg {
 		n = -n
 	}
-	return n, true
+	if n < math.MinInt || n > math.MaxInt {
+		return 0, false
+	}
+	return int(n), true
 }

@@ -2,6 +2,8 @@ package clientsession
 
 import (
 	"encoding/json"
+	"math"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -10,7 +12,7 @@ import (
 // The fast path must agree with encoding/json wherever it answers.
 func FuzzFastUnmarshal(f *testing.F) {
 	for _, s := range []string{`"fr"`, `"a b, c"`, `"é"`, `"a\"b"`, `""`, `"`, `42`, `-7`, `-0`, `007`, `1e3`, `1.0`,
-		`123456789012345678`, `1234567890123456789`, `true`, `false`, `null`, `tru`, `"\u0041"`} {
+		`123456789012345678`, `1234567890123456789`, `4294967297`, `2147483648`, `-2147483649`, `2147483647`, `-2147483648`, `true`, `false`, `null`, `tru`, `"\u0041"`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, js string) {
@@ -41,4 +43,31 @@ func TestFastUnmarshalTakesTheCommonCases(t *testing.T) {
 	assert.False(t, fastUnmarshal([]byte(`"\u00e9"`), &s), "escapes go to encoding/json")
 	assert.False(t, fastUnmarshal([]byte(`1.5`), &n))
 	assert.False(t, fastUnmarshal([]byte(`{}`), &struct{}{}))
+}
+
+// TestFastIntUsesTheTargetBitSize: under GOARCH=386 these wrapped around
+// (4294967297 read as 1) where json.Unmarshal refuses them (issue 18
+// item 8). go_test.sh runs the package under GOARCH=386.
+func TestFastIntUsesTheTargetBitSize(t *testing.T) {
+	for _, js := range []string{`4294967297`, `2147483648`, `-2147483649`, `9223372036854775807`, `123456789012345678`} {
+		var want, got int
+		wantErr := json.Unmarshal([]byte(js), &want)
+		ok := fastUnmarshal([]byte(js), &got)
+		if wantErr != nil {
+			assert.False(t, ok, "%s does not fit a %d-bit int", js, strconv.IntSize)
+			continue
+		}
+		if ok {
+			assert.Equal(t, want, got, js)
+		}
+	}
+	var n int
+	if strconv.IntSize == 32 {
+		assert.False(t, fastUnmarshal([]byte(`4294967297`), &n))
+		assert.True(t, fastUnmarshal([]byte(`2147483647`), &n))
+		assert.Equal(t, math.MaxInt32, n)
+	} else {
+		assert.True(t, fastUnmarshal([]byte(`4294967297`), &n))
+		assert.Equal(t, int64(4294967297), int64(n))
+	}
 }

@@ -54,6 +54,9 @@ func newManager(t testing.TB, o clientsession.Options) (*clientsession.Manager, 
 	if o.OnInvalid == nil {
 		o.OnInvalid = inv.hook
 	}
+	if o.OnLateUse == nil {
+		o.OnLateUse = func(*http.Request, string, string) {} // tested in late_test.go
+	}
 	if o.Protection == nil {
 		o.Protection = map[string]clientsession.Protection{"user": clientsession.Signed}
 	}
