@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/fullsession/fullsession/internal/testkit/chromiumtest"
@@ -394,6 +395,55 @@ func TestBrowser(t *testing.T) {
 			}
 		})
 	}
+
+	// A flash message set by a response shows once: pop reads and removes
+	// it, and it is gone after a reload and in a second tab (issue 14).
+	t.Run("PopFlash", func(t *testing.T) {
+		one := openTab(t, browser, true, secure)
+		var status int
+		one.eval(`fetch('/go/set', {method: 'POST', body: '{"flash": "Welcome back, Ann"}'}).then(r => r.status)`, &status)
+		var first, again string
+		one.eval(`session.pop('flash') ?? 'absent'`, &first)
+		one.eval(`session.pop('flash') ?? 'absent'`, &again)
+		if first != "Welcome back, Ann" || again != "absent" {
+			t.Fatalf("pop gave %q, then %q", first, again)
+		}
+		if err := chromedp.Do(one.ctx, chromedp.Reload()); err != nil {
+			t.Fatal(err)
+		}
+		one.waitFor("window.ready === true", "the reload")
+		two := openTab(t, one.ctx, false, secure)
+		var reloaded, other string
+		one.eval(`session.get('flash') ?? 'absent'`, &reloaded)
+		two.eval(`session.pop('flash') ?? 'absent'`, &other)
+		var got map[string]any
+		two.eval(`fetch('/go/get?key=flash').then(r => r.json())`, &got)
+		if reloaded != "absent" || other != "absent" || len(got) != 0 {
+			t.Errorf("after pop: reload %q, second tab %q, server %v", reloaded, other, got)
+		}
+	})
+
+	// {session: true} makes a browser-session cookie; the default has an expiry.
+	t.Run("SessionCookie", func(t *testing.T) {
+		tb := openTab(t, browser, true, secure)
+		tb.eval(`session.set('tab', 1, {session: true}); session.set('kept', 2); true`, nil)
+		res, err := chromedp.Call(tb.ctx, network.GetCookies, network.GetCookiesParams{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cookies := res.Cookies
+		byName := map[string]*network.Cookie{}
+		for _, c := range cookies {
+			byName[c.Name] = c
+		}
+		tab, kept := byName["session.tab"], byName["session.kept"]
+		if tab == nil || kept == nil {
+			t.Fatalf("cookies %v", cookies)
+		}
+		if !tab.Session || kept.Session || kept.Expires < float64(time.Now().Add(13*24*time.Hour).Unix()) {
+			t.Errorf("session.tab session=%v; session.kept session=%v expires %v", tab.Session, kept.Session, kept.Expires)
+		}
+	})
 
 	t.Run("ModuleHeaders", func(t *testing.T) {
 		tb := openTab(t, browser, true, secure)
