@@ -107,7 +107,8 @@ type Options struct {
 
 	// OnInvalid is told about each session cookie that could not be read
 	// (the key then reads as absent). err is a *FormatError and never holds
-	// the cookie value. Default: a warning through log/slog.
+	// the cookie value. Default: a warning through log/slog, except for
+	// Revoker failures, which the Revoker reports itself.
 	OnInvalid func(r *http.Request, key string, err error)
 
 	// OnLateUse is told when the handler uses the session after the
@@ -283,6 +284,9 @@ func (m *Manager) attributes() string {
 }
 
 func logInvalid(r *http.Request, key string, err error) {
+	if _, ok := errors.AsType[*revokerError](err); ok {
+		return // the Revoker logs its outages, once each
+	}
 	slog.WarnContext(r.Context(), "clientsession: ignoring invalid session cookie",
 		"key", key, "err", err, "path", r.URL.Path)
 }

@@ -15,9 +15,19 @@ import (
 type Revoker interface {
 	// NotBefore returns the time before which values issued to subject
 	// are void, or the zero time if there is none. It is called at most
-	// once per request, when a Signed or Private key is first read.
+	// once per request, when a Signed or Private key is first read. An
+	// error voids the values (fail closed); the default OnInvalid does not
+	// log it, so an implementation logs its own outages, once each.
 	NotBefore(ctx context.Context, subject string) (time.Time, error)
 }
+
+// revokerError is a Revoker failure, wrapped in the FormatError given to
+// OnInvalid. The default OnInvalid skips it: one line per cookie and
+// request during a store outage would flood the log.
+type revokerError struct{ err error }
+
+func (e *revokerError) Error() string { return "revoker failed: " + e.err.Error() }
+func (e *revokerError) Unwrap() error { return e.err }
 
 // DefaultSubjectKey is the key whose value names the session's subject
 // for Options.Revoker.
@@ -60,7 +70,7 @@ func (s *Session) lookupRevocation() *revocation {
 	}
 	nb, err := s.m.revoker.NotBefore(s.req.Context(), subjectOf(js))
 	if err != nil {
-		return &revocation{err: err}
+		return &revocation{err: &revokerError{err}}
 	}
 	if nb.IsZero() {
 		return &revocation{}

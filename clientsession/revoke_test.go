@@ -1,9 +1,12 @@
 package clientsession_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -95,4 +98,38 @@ func TestMemoryRevokerForgetsAfterMaxAge(t *testing.T) {
 	nb, err := r.NotBefore(context.Background(), "new")
 	assert.NoError(t, err)
 	assert.True(t, nb.Equal(now))
+}
+
+// During a store outage every request fails the revocation check; the
+// default OnInvalid must not log a line per cookie and request (the
+// Revoker logs the outage itself), while other invalid cookies still log.
+func TestRevokerFailureNotLoggedPerRequest(t *testing.T) {
+	var buf bytes.Buffer
+	var mu sync.Mutex
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(lockedWriter{&mu, &buf}, nil)))
+	t.Cleanup(func() { slog.SetDefault(old) })
+
+	plain, _ := newManager(t, clientsession.Options{})
+	cookies := cookieHeader(serve(plain, "", func(w http.ResponseWriter, r *http.Request) {
+		clientsession.From(r).Set("_auth_user_id", 7)
+	}))
+	m, err := clientsession.New(clientsession.Options{Keys: [][]byte{secretA}, Insecure: true, Revoker: failingRevoker{}})
+	require.NoError(t, err)
+	for range 10 {
+		serve(m, cookies, func(w http.ResponseWriter, r *http.Request) {
+			_, found, _ := clientsession.Get[int](clientsession.From(r), "_auth_user_id")
+			assert.False(t, found, "fails closed")
+		})
+	}
+	mu.Lock()
+	assert.Empty(t, buf.String(), "Revoker failures are not logged per request")
+	mu.Unlock()
+
+	serve(m, "session._auth_user_id=tampered", func(w http.ResponseWriter, r *http.Request) {
+		clientsession.Get[int](clientsession.From(r), "_auth_user_id")
+	})
+	mu.Lock()
+	assert.Contains(t, buf.String(), "ignoring invalid session cookie", "other failures still log")
+	mu.Unlock()
 }

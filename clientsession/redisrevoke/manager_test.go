@@ -4,6 +4,7 @@
 package redisrevoke_test
 
 import (
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -22,8 +23,6 @@ func server(t *testing.T, rv clientsession.Revoker) http.Handler {
 		Keys:    [][]byte{[]byte("a test secret of at least 32 bytes")},
 		MaxAge:  time.Hour,
 		Revoker: rv,
-		// The default logs each unreadable cookie: keep the test output quiet.
-		OnInvalid: func(*http.Request, string, error) {},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +54,12 @@ func get(h http.Handler, path, cookie string) *httptest.ResponseRecorder {
 func TestWithManager(t *testing.T) {
 	s := startRedis(t)
 	ra, _ := newRevoker(t, s.Addr(), redisrevoke.Options{MaxAge: time.Hour})
-	rb, _ := newRevoker(t, s.Addr(), redisrevoke.Options{MaxAge: time.Hour})
+	rb, rbLogs := newRevoker(t, s.Addr(), redisrevoke.Options{MaxAge: time.Hour})
+	// clientsession's default OnInvalid logs through slog.Default.
+	csLogs := new(logBuf)
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(csLogs, nil)))
+	t.Cleanup(func() { slog.SetDefault(old) })
 	a, b := server(t, ra), server(t, rb)
 
 	var cookies []string
@@ -77,6 +81,7 @@ func TestWithManager(t *testing.T) {
 
 	// During an outage the user reads as signed out (fail closed) on every
 	// server, and is signed in again when Redis returns.
+	before := len(csLogs.lines())
 	s.Stop()
 	eventually(t, 2*time.Second, "outage seen", func() bool {
 		_, err := rb.NotBefore(ctx, "7")
@@ -88,6 +93,15 @@ func TestWithManager(t *testing.T) {
 	}
 	if got := get(b, "/", strings.Join(fresh, "; ")).Body.String(); got != "anonymous" {
 		t.Errorf("during the outage a never-revoked user reads as %q, want anonymous (fail closed)", got)
+	}
+	for range 100 {
+		get(b, "/", strings.Join(fresh, "; "))
+	}
+	if n := len(csLogs.lines()) - before; n != 0 {
+		t.Errorf("clientsession logged %d lines for requests during the outage, want 0:\n%s", n, strings.Join(csLogs.lines(), "\n"))
+	}
+	if n := len(rbLogs.lines()); n != 1 {
+		t.Errorf("the Revoker logged %d lines during the outage, want 1:\n%s", n, strings.Join(rbLogs.lines(), "\n"))
 	}
 	if err := s.Restart(); err != nil {
 		t.Fatal(err)
