@@ -7,10 +7,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -72,12 +74,18 @@ func keysOf() []string {
 // endpoints through which the test reads and writes the session from Go.
 func newSite(t *testing.T) (*httptest.Server, *clientsession.Manager) {
 	t.Helper()
-	m := newManager(t, clientsession.Options{
-		Insecure:     true, // plain http://; the Secure attribute is tested in Node
+	return newSiteWith(t, clientsession.Options{
+		Insecure:     true, // plain http://, and insecure.test is no secure context
 		MaxTotalSize: 30000,
 		Protection:   map[string]clientsession.Protection{"sig": clientsession.Signed},
 		OnInvalid:    func(*http.Request, string, error) {},
 	})
+}
+
+// newSiteWith is newSite with the Manager built from o.
+func newSiteWith(t *testing.T, o clientsession.Options) (*httptest.Server, *clientsession.Manager) {
+	t.Helper()
+	m := newManager(t, o)
 	js := jsclient.New(m, jsclient.Options{})
 	script := js.URL()
 	mux := http.NewServeMux()
@@ -500,4 +508,59 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("session.config = %v, want %v", config, m.ClientConfig())
 		}
 	})
+}
+
+// TestBrowserAttributesMatchGo checks that a cookie written by the module
+// carries the name and attributes of the one the Manager writes for the
+// same settings, as the browser stores them: with the default Options
+// (Secure, SameSite=Lax, 14 days, the default prefix) and with stricter
+// ones. Chromium accepts Secure cookies from http://127.0.0.1.
+func TestBrowserAttributesMatchGo(t *testing.T) {
+	browser := startBrowser(t)
+	for _, o := range []clientsession.Options{
+		{},
+		{Prefix: "__Host-s.", SameSite: http.SameSiteStrictMode, MaxAge: 3600e9},
+		{Prefix: "__Secure-app.", Path: "/", SameSite: http.SameSiteNoneMode},
+		{Insecure: true, Prefix: "dev."},
+	} {
+		srv, m := newSiteWith(t, o)
+		cfg := m.ClientConfig()
+		t.Run(cfg.Prefix, func(t *testing.T) {
+			tb := openTab(t, browser, true, srv.URL+"/")
+			var status int
+			tb.eval(`fetch('/go/set', {method: 'POST', body: '{"fromgo": 1}'}).then(r => r.status)`, &status)
+			tb.eval(`session.set('fromjs', 1); true`, nil)
+			res, err := chromedp.Call(tb.ctx, network.GetCookies, network.GetCookiesParams{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			byName := map[string]*network.Cookie{}
+			for _, c := range res.Cookies {
+				byName[c.Name] = c
+			}
+			g, j := byName[cfg.Prefix+"fromgo"], byName[cfg.Prefix+"fromjs"]
+			if status != 204 || g == nil || j == nil {
+				t.Fatalf("POST /go/set %d; cookies stored: %v", status, slices.Collect(maps.Keys(byName)))
+			}
+			type attrs struct {
+				Path, Domain     string
+				Secure, HTTPOnly bool
+				SameSite         network.CookieSameSite
+				Session          bool
+				Partitioned      bool
+			}
+			of := func(c *network.Cookie) attrs {
+				return attrs{c.Path, c.Domain, c.Secure, c.HTTPOnly, c.SameSite, c.Session, c.PartitionKey != nil}
+			}
+			if of(g) != of(j) {
+				t.Errorf("Go stored %+v\nJS stored %+v", of(g), of(j))
+			}
+			if d := g.Expires - j.Expires; d < -5 || d > 5 {
+				t.Errorf("expiries differ by %.0f s: Go %v, JS %v", d, g.Expires, j.Expires)
+			}
+			if g.Secure != cfg.Secure {
+				t.Errorf("Secure %v, want %v", g.Secure, cfg.Secure)
+			}
+		})
+	}
 }
