@@ -7,13 +7,14 @@ import { execFileSync } from 'node:child_process'
 import { transform } from 'esbuild'
 import session from '@fullsession/jsclient'
 import direct from '../src/index.mjs'
+import config from '../src/config.mjs'
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url)))
 
 test('the package name resolves to src/index.mjs', () => {
   assert.equal(session, direct)
   assert.deepEqual(Object.keys(session).sort(), ['config', 'get', 'keys', 'onChange', 'pop', 'remove', 'set', 'withConfig'])
-  assert.equal(session.config.prefix, 'session.')
+  assert.equal(session.config.prefix, config.prefix)
 })
 
 test('package.json ships the sources and the declarations', () => {
@@ -45,16 +46,10 @@ test('index.d.ts parses as TypeScript', async () => {
   await assert.rejects(transform(dts + '\nexport interface {', { loader: 'ts' }), 'the check can fail')
 })
 
-test('the default config matches clientsession.Options defaults', () => {
-  assert.deepEqual({ ...session.config, protection: { ...session.config.protection } }, {
-    prefix: 'session.',
-    path: '/',
-    sameSite: 'Lax',
-    secure: true,
-    maxAge: 14 * 24 * 3600,
-    maxCookieSize: 4096,
-    maxTotalSize: 6144,
-    protection: {},
-    privatePrefix: '_'
-  })
+// src/config.mjs equals a default clientsession Manager's ClientConfig:
+// TestSourceDefaultsMatchGo checks that in Go. Here: the package uses it.
+test('the default instance uses the settings of src/config.mjs', () => {
+  assert.deepEqual({ ...session.config, protection: { ...session.config.protection } }, config)
+  assert.equal(typeof config.prefix, 'string')
+  assert.equal(config.secure, true, 'Secure by default, as clientsession')
 })

@@ -4,7 +4,11 @@ import { test, beforeEach, afterEach, mock } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import jar from './jar.mjs'
-import session from '../src/index.mjs'
+import defaults from '../src/index.mjs'
+
+// The tests spell cookie names out, so they pin the prefix; the defaults
+// themselves are checked against clientsession's in module.test.mjs.
+const session = defaults.withConfig({ prefix: 'session.' })
 
 const doc = jar()
 beforeEach(() => {

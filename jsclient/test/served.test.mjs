@@ -31,7 +31,7 @@ test('the served module is one file: no import, no comment', () => {
 })
 
 test('the served module behaves as the sources', async () => {
-  const config = { ...src.config, protection: { role: 'signed' } }
+  const config = { ...src.config, prefix: 'session.', protection: { role: 'signed' } }
   const served = await load(config)
   assert.deepEqual(Object.keys(served), Object.keys(src))
   assert.deepEqual({ ...served.config, protection: { ...served.config.protection } }, config)
