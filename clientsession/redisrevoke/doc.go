@@ -43,8 +43,10 @@
 // next request after the return sees their session again. One error is
 // logged when the outage starts and one line when it ends. During an
 // outage one lookup every 100 ms probes Redis; the others fail at once
-// rather than wait. A connection that goes silent instead of breaking is
-// found by a PING within Options.Timeout; until then the cache answers.
+// rather than wait. A connection that goes silent instead of breaking (a
+// network partition) is given up within about three times Options.Timeout, found
+// by a PING; until then the cache answers, and a revocation made meanwhile
+// through another server is not yet seen by this one.
 //
 // [Options.FailOpenFor] trades strictness for availability: for that long
 // after an outage starts, NotBefore answers "not revoked", so users stay

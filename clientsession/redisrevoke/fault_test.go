@@ -6,6 +6,7 @@ package redisrevoke_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -232,5 +233,80 @@ func TestStartsDuringOutage(t *testing.T) {
 	})
 	if lines := logs.lines(); len(lines) != 2 {
 		t.Errorf("log = \n%s\nwant one outage line and one recovery line", strings.Join(lines, "\n"))
+	}
+}
+
+// TestPartition freezes one client's connection (open but silent, as
+// across a network partition) while another revokes. The frozen client
+// must notice within a few Timeouts, fail fast meanwhile, and not serve
+// its old cache once the network heals.
+func TestPartition(t *testing.T) {
+	s := startRedis(t)
+	p, err := tcpproxy.New(s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	const timeout = 300 * time.Millisecond
+	a, logs := newRevoker(t, p.Addr(), redisrevoke.Options{Timeout: timeout})
+	b, _ := newRevoker(t, s.Addr(), redisrevoke.Options{})
+	if nb, err := a.NotBefore(ctx, "alice"); err != nil || !nb.IsZero() {
+		t.Fatalf("before: %v, %v", nb, err)
+	}
+	p.Freeze()
+	at := time.Now()
+	if err := b.Revoke(ctx, "alice", at); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	eventually(t, 5*timeout, "a notices the partition (documented: about 3 Timeouts)", func() bool {
+		_, err := a.NotBefore(ctx, "alice")
+		return errors.Is(err, redisrevoke.ErrUnavailable)
+	})
+	t.Logf("partition noticed after %s (Timeout %s)", time.Since(start).Round(time.Millisecond), timeout)
+
+	// Lookups fail fast: only one probe at a time waits for the network.
+	var mu sync.Mutex
+	var lat []time.Duration
+	var wg sync.WaitGroup
+	stop := time.Now().Add(time.Second)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(stop) {
+				t0 := time.Now()
+				_, err := a.NotBefore(ctx, "alice")
+				d := time.Since(t0)
+				if err == nil {
+					t.Error("lookup succeeded during the partition")
+					return
+				}
+				mu.Lock()
+				lat = append(lat, d)
+				mu.Unlock()
+				time.Sleep(time.Millisecond)
+			}
+		}()
+	}
+	wg.Wait()
+	slices.Sort(lat)
+	med, max := lat[len(lat)/2], lat[len(lat)-1]
+	t.Logf("%d lookups during the partition: median %s, max %s", len(lat), med, max)
+	if med > time.Millisecond || max > 3*timeout {
+		t.Errorf("lookups during the partition: median %s (want ≤ 1ms), max %s (want ≤ %s)", med, max, 3*timeout)
+	}
+
+	p.Restore()
+	var nb time.Time
+	eventually(t, 10*timeout, "a is back after the partition", func() bool {
+		nb, err = a.NotBefore(ctx, "alice")
+		return err == nil
+	})
+	if nb.UnixMilli() != at.UnixMilli() {
+		t.Fatalf("after the partition a.NotBefore = %v, want the revocation made during it (%v)", nb, at)
+	}
+	if n := countLines(logs.lines(), "redis unreachable"); n != 1 {
+		t.Errorf("%d outage lines, want 1:\n%s", n, strings.Join(logs.lines(), "\n"))
 	}
 }

@@ -19,7 +19,7 @@ const DefaultPrefix = "fullsession:revoke:"
 
 // Defaults of the Options fields left zero.
 const (
-	DefaultTimeout   = 2 * time.Second
+	DefaultTimeout   = time.Second
 	DefaultCacheTTL  = time.Minute
 	DefaultCacheSize = 32 << 20 // bytes
 )
@@ -28,7 +28,10 @@ const (
 // Redis cannot be reached. Callers can test for it with errors.Is.
 var ErrUnavailable = errors.New("redisrevoke: redis unavailable")
 
-var errEmptySubject = errors.New("redisrevoke: empty subject")
+var (
+	errEmptySubject = errors.New("redisrevoke: empty subject")
+	errClosed       = errors.New("redisrevoke: Revoker closed")
+)
 
 // Options configure a Revoker. The zero value of every field but URL works.
 type Options struct {
@@ -55,9 +58,11 @@ type Options struct {
 	// outages at the price of accepting revoked cookies during it.
 	FailOpenFor time.Duration
 
-	// Timeout bounds connecting to Redis and waiting for a reply; a
-	// silent connection is detected by a PING within Timeout.
-	// Default: DefaultTimeout.
+	// Timeout bounds connecting to Redis and waiting for a reply. An idle
+	// connection is PINGed every Timeout/2, so one that went silent (a
+	// network partition) is given up within about three times Timeout; until
+	// then the local cache answers, without the invalidations Redis
+	// cannot deliver. Default: DefaultTimeout.
 	Timeout time.Duration
 
 	// CacheTTL is how long a looked-up answer, "revoked at t" or "not
@@ -119,6 +124,7 @@ func New(o Options) (*Revoker, error) {
 	co.PipelineMultiplex = -1   // one connection, so one local cache
 	co.CacheSizeEachConn = o.CacheSize
 	co.Dialer.Timeout = o.Timeout
+	co.Dialer.KeepAlive = o.Timeout / 2 // also rueidis' PING interval
 	co.ConnWriteTimeout = o.Timeout
 	co.ClientName = "fullsession-redisrevoke"
 	c, err := rueidis.NewClient(co)
@@ -196,6 +202,8 @@ func (r *Revoker) Revoke(ctx context.Context, subject string, at time.Time) erro
 		return nil
 	case ctx.Err() != nil:
 		return fmt.Errorf("redisrevoke: revoke %q: %w", subject, ctx.Err())
+	case errors.Is(err, rueidis.ErrClosing):
+		return errClosed
 	case isReplyError(err):
 		r.health.ok()
 		return fmt.Errorf("redisrevoke: revoke %q: %w", subject, err)
@@ -241,6 +249,8 @@ func (r *Revoker) NotBefore(ctx context.Context, subject string) (time.Time, err
 		return time.Time{}, nil
 	case ctx.Err() != nil:
 		return time.Time{}, ctx.Err()
+	case errors.Is(err, rueidis.ErrClosing):
+		return time.Time{}, errClosed
 	case isReplyError(err):
 		r.health.ok()
 		err = fmt.Errorf("redisrevoke: subject %q: %w", subject, err)

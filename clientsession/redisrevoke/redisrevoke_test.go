@@ -164,3 +164,23 @@ func TestLookupsAreCached(t *testing.T) {
 		}
 	}
 }
+
+func TestClose(t *testing.T) {
+	s := startRedis(t)
+	r, logs := newRevoker(t, s.Addr(), redisrevoke.Options{})
+	if _, err := r.NotBefore(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.NotBefore(ctx, "alice"); err == nil {
+		t.Error("NotBefore after Close succeeded")
+	}
+	if err := r.Revoke(ctx, "alice", time.Now()); err == nil {
+		t.Error("Revoke after Close succeeded")
+	}
+	if l := logs.lines(); len(l) != 0 {
+		t.Errorf("Close logged %q; it is not an outage", l)
+	}
+}

@@ -1,12 +1,13 @@
 // Package tcpproxy is a loopback TCP forwarder for fault tests: it lets a
 // test cut the connections of one client to a server (Redis, Varnish, a
-// database) while other clients keep theirs, and then restore it.
+// database) while other clients keep theirs, or freeze them as a network
+// partition would (open, but silent), and then restore them.
 package tcpproxy
 
 import (
-	"io"
 	"net"
 	"sync"
+	"time"
 )
 
 // Proxy forwards connections accepted on Addr to a target address.
@@ -16,6 +17,7 @@ type Proxy struct {
 
 	mu     sync.Mutex
 	cut    bool
+	frozen bool
 	closed bool
 	conns  map[net.Conn]struct{}
 	wg     sync.WaitGroup
@@ -48,11 +50,58 @@ func (p *Proxy) Cut() {
 	}
 }
 
-// Restore forwards new connections again after Cut.
+// Freeze stops forwarding bytes, both ways, without closing anything:
+// connections stay open and silent, as across a network partition. New
+// connections are accepted and frozen too.
+func (p *Proxy) Freeze() {
+	p.mu.Lock()
+	p.frozen = true
+	p.mu.Unlock()
+}
+
+// Restore undoes Cut and Freeze: new connections are forwarded, and bytes
+// held by Freeze flow on the connections still open.
 func (p *Proxy) Restore() {
 	p.mu.Lock()
-	p.cut = false
+	p.cut, p.frozen = false, false
 	p.mu.Unlock()
+}
+
+// hold waits while the proxy is frozen. It reports false when c was closed
+// meanwhile (by Cut or Close).
+func (p *Proxy) hold(c net.Conn) bool {
+	for {
+		p.mu.Lock()
+		frozen := p.frozen
+		_, open := p.conns[c]
+		p.mu.Unlock()
+		switch {
+		case !open:
+			return false
+		case !frozen:
+			return true
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// copy forwards src to dst, holding bytes while frozen.
+func (p *Proxy) copy(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			if !p.hold(src) {
+				return
+			}
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 // Close stops listening, closes every connection and waits for the
@@ -118,7 +167,7 @@ func (p *Proxy) forward(client net.Conn) {
 	}
 	done := make(chan struct{}, 2)
 	pipe := func(dst, src net.Conn) {
-		io.Copy(dst, src) // either side closing ends both
+		p.copy(dst, src) // either side closing ends both
 		p.untrack(client, server)
 		done <- struct{}{}
 	}

@@ -83,3 +83,31 @@ func TestCutRestore(t *testing.T) {
 		t.Fatalf("after Restore: %v", err)
 	}
 }
+
+func TestFreeze(t *testing.T) {
+	p, err := tcpproxy.New(echo(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	c, err := net.Dial("tcp", p.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := roundTrip(c); err != nil {
+		t.Fatal(err)
+	}
+	p.Freeze()
+	r := bufio.NewReader(c)
+	c.Write([]byte("held\n"))
+	c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	if _, err := r.ReadString('\n'); err == nil {
+		t.Fatal("bytes forwarded while frozen")
+	}
+	p.Restore()
+	c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if line, err := r.ReadString('\n'); err != nil || line != "held\n" {
+		t.Fatalf("after Restore: %q, %v; want the held line", line, err)
+	}
+}
