@@ -18,6 +18,7 @@ command -v varnishd >/dev/null 2>&1 || need+=(varnish)
 dpkg -s varnish-modules >/dev/null 2>&1 || need+=(varnish-modules)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
+command -v npm >/dev/null 2>&1 || need+=(nodejs npm) # jsclient: node --test, esbuild, npm pack
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   log "installing ${need[*]}"
