@@ -1,3 +1,5 @@
+// ETag: entity tags and 304 answers for dynamic handlers, by buffering the body.
+
 package cachehint
 
 import (

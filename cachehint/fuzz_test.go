@@ -1,3 +1,5 @@
+// Fuzz tests of the rules and of If-None-Match parsing.
+
 package cachehint
 
 import (
@@ -5,17 +7,20 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fullsession/fullsession/internal/httpcache"
 )
 
 // FuzzRules checks the gate's invariants on arbitrary handler headers:
-// whatever the handler set, a response that read the session or sets a
+// whatever the handler set, a response that varies on Cookie or sets a
 // cookie never leaves storable by shared caches, and a 5xx is no-store.
 func FuzzRules(f *testing.F) {
-	f.Add(200, uint8(2), "public, max-age=60", "Accept-Encoding", "", "GET", false, false)
-	f.Add(200, uint8(0), "", "Cookie", "", "GET", false, false)
-	f.Add(503, uint8(2), "public", "", "a=b", "HEAD", true, true)
-	f.Add(304, uint8(1), "s-maxage=9, private=\"x\"", "*", "", "POST", true, false)
-	f.Fuzz(func(t *testing.T, status int, mode uint8, cc, vary, setCookie, method string, read, wrote bool) {
+	f.Add(200, uint8(2), "public, max-age=60", "Accept-Encoding", "", "GET")
+	f.Add(200, uint8(0), "", "Cookie", "", "GET")
+	f.Add(503, uint8(2), "public", "", "a=b", "HEAD")
+	f.Add(304, uint8(1), "s-maxage=9, private=\"x\"", "*", "", "POST")
+	f.Add(200, uint8(2), `no-cache="a, private"`, `x="a, cookie"`, "", "GET")
+	f.Fuzz(func(t *testing.T, status int, mode uint8, cc, vary, setCookie, method string) {
 		c := newConfig(Options{TagHeaders: []TagHeader{XKey, SurrogateKey, CacheTag, EdgeCacheTag}})
 		h := http.Header{}
 		if cc != "" {
@@ -27,12 +32,14 @@ func FuzzRules(f *testing.F) {
 		if setCookie != "" {
 			h.Set("Set-Cookie", setCookie)
 		}
-		h.Set("CDN-Cache-Control", "max-age=999")
-		h.Set("Xkey", "handler-tag")
-		fs := facts{status: status, method: method, mode: Mode(mode % 3), sessionRead: read, sessionWrote: wrote,
+		for _, name := range httpcache.Targeted {
+			h.Set(name, "max-age=999")
+		}
+		h["xkey"] = []string{"handler-tag"} // set directly, not canonical
+		fs := facts{status: status, method: method, mode: Mode(mode % 3),
 			public: Policy{MaxAge: time.Minute, SharedMaxAge: time.Hour}.headers(), tags: []string{"t1", "t2"}}
 		shared, _ := c.apply(h, fs, func(string, string) {})
-		personal := read || wrote || setCookie != "" || headerHasToken([]string{vary}, "cookie")
+		personal := setCookie != "" || httpcache.HasToken([]string{vary}, "cookie")
 		got := h.Values("Cache-Control")
 		if status >= 500 {
 			if strings.Join(got, ",") != "no-store" || shared {
@@ -40,16 +47,16 @@ func FuzzRules(f *testing.F) {
 			}
 		}
 		if personal {
-			if shared || !headerHasToken(got, "private") && !headerHasToken(got, "no-store") {
+			if shared || !httpcache.HasToken(got, "private") && !httpcache.HasToken(got, "no-store") {
 				t.Fatalf("personal response: Cache-Control %q, shared %v", got, shared)
 			}
-			if status < 500 && !headerHasToken(h.Values("Vary"), "cookie") && !headerHasToken(h.Values("Vary"), "*") {
+			if status < 500 && !httpcache.HasToken(h.Values("Vary"), "cookie") && !httpcache.HasToken(h.Values("Vary"), "*") {
 				t.Fatalf("personal response without Vary: Cookie: %q", h.Values("Vary"))
 			}
 		}
 		if !shared {
-			for _, name := range append([]string{"CDN-Cache-Control", "Surrogate-Control"}, tagHeaderNames...) {
-				if v := h.Get(name); v != "" {
+			for name, v := range h {
+				if httpcache.KindOf(name) != httpcache.Other {
 					t.Fatalf("unshared response keeps %s: %q", name, v)
 				}
 			}

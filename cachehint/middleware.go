@@ -1,3 +1,5 @@
+// Options, Middleware, and how conflicts are reported.
+
 package cachehint
 
 import (
@@ -5,8 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-
-	"github.com/fullsession/fullsession/clientsession"
+	"slices"
+	"strconv"
+	"sync/atomic"
 )
 
 // Options configures Middleware. The zero value is usable: no tag
@@ -16,18 +19,20 @@ type Options struct {
 	// TagHeaders are the headers that carry the tags given to Tag, for
 	// the caches in front of the site: XKey (Varnish, see
 	// cachehint/varnish), SurrogateKey (Fastly), CacheTag (Cloudflare),
-	// EdgeCacheTag (Akamai). Default: none. Unknown names are logged and
-	// ignored.
+	// EdgeCacheTag (Akamai). Default: none. Middleware panics on a
+	// value outside this set; duplicates are ignored.
 	TagHeaders []TagHeader
 
 	// CDNHeader is the header that gives shared caches their own
 	// lifetime and stale-* directives on public responses. Default:
-	// CDN-Cache-Control (RFC 9213).
+	// CDN-Cache-Control (RFC 9213). Middleware panics on a value
+	// outside the CDNHeader constants.
 	CDNHeader CDNHeader
 
 	// Default is what responses of routes without Public, Private or
 	// NoStore get. Default: ModePrivate ("private, no-cache"). With
-	// ModePublic, DefaultPolicy applies.
+	// ModePublic, DefaultPolicy applies. Middleware panics on a value
+	// outside the Mode constants.
 	Default Mode
 	// DefaultPolicy is the policy of undeclared routes when Default is
 	// ModePublic.
@@ -35,14 +40,19 @@ type Options struct {
 
 	// OnConflict is told when a response meant to be shared (a Public
 	// route, Default ModePublic, or a handler's own public Cache-Control)
-	// read the session or set a cookie and was therefore downgraded.
-	// pattern is the route pattern (r.Pattern as seen by the route, else
-	// the URL path); reason says what happened. Default: log/slog at
-	// Error level.
+	// carried Set-Cookie or "Vary: Cookie" and was therefore downgraded,
+	// and, once per Middleware, when a middleware between Middleware and
+	// the server added Set-Cookie or "Vary: Cookie" after the caching
+	// headers were decided (the session middleware runs outside
+	// Middleware; see the package documentation). pattern is the route
+	// pattern (r.Pattern as seen by the route, else the URL path); reason
+	// says what happened and how to fix it. Default: log/slog at Error
+	// level.
 	OnConflict func(r *http.Request, pattern, reason string)
 
-	// Strict makes conflicts, and tags that are not tokens, panic after
-	// the headers are made safe. For tests and development.
+	// Strict makes conflicts (every time, including the wrong order),
+	// and tags that are not tokens, panic after the headers are made
+	// safe as far as they still can be. For tests and development.
 	Strict bool
 }
 
@@ -61,6 +71,17 @@ const (
 	// only when Policy.SharedMaxAge is zero.
 	NoCDNHeader
 )
+
+// String returns the header name, or "none" for NoCDNHeader.
+func (c CDNHeader) String() string {
+	switch c {
+	case CDNCacheControl, SurrogateControl:
+		return c.name()
+	case NoCDNHeader:
+		return "none"
+	}
+	return "CDNHeader(" + strconv.Itoa(int(c)) + ")"
+}
 
 // name returns the header name, or "" for NoCDNHeader.
 func (c CDNHeader) name() string {
@@ -81,9 +102,18 @@ type config struct {
 	defPublic  policyHeaders
 	onConflict func(r *http.Request, pattern, reason string)
 	strict     bool
+	orderTold  atomic.Bool // the wrong order was reported
 }
 
+// newConfig checks o, and panics on values outside their sets, as chi
+// does on a bad route: a misconfiguration is a programming error.
 func newConfig(o Options) *config {
+	if o.CDNHeader > NoCDNHeader {
+		panic("cachehint: invalid Options.CDNHeader " + o.CDNHeader.String())
+	}
+	if o.Default > ModePublic {
+		panic("cachehint: invalid Options.Default " + o.Default.String())
+	}
 	c := &config{
 		cdnHeader:  http.CanonicalHeaderKey(o.CDNHeader.name()),
 		def:        o.Default,
@@ -92,37 +122,30 @@ func newConfig(o Options) *config {
 		strict:     o.Strict,
 	}
 	for _, h := range o.TagHeaders {
-		if _, ok := tagFormats[h]; !ok {
-			slog.Error("cachehint: unknown tag header ignored", "header", string(h))
-			continue
+		if _, ok := h.format(); !ok {
+			panic("cachehint: invalid Options.TagHeaders value " + h.String())
 		}
-		if !containsTagHeader(c.tagHeaders, h) {
+		if !slices.Contains(c.tagHeaders, h) {
 			c.tagHeaders = append(c.tagHeaders, h)
 		}
-	}
-	if c.def > ModePublic {
-		slog.Error("cachehint: unknown Options.Default; using ModePrivate", "default", c.def.String())
-		c.def = ModePrivate
 	}
 	return c
 }
 
-func containsTagHeader(list []TagHeader, h TagHeader) bool {
-	for _, v := range list {
-		if v == h {
-			return true
-		}
-	}
-	return false
-}
-
 // Middleware returns a middleware that sets the caching headers of every
 // response when its headers are written, by the rules in the package
-// documentation. Install it once, before the routes; with clientsession,
-// either order works.
+// documentation. Install it once, before the routes and outside
+// (before) the session middleware, so that the session's Set-Cookie and
+// "Vary: Cookie" are in the headers when cachehint decides:
+//
+//	r.Use(cachehint.Middleware(o), sessions.Middleware)
+//
+// The other order is detected when the session middleware adds those
+// headers after cachehint decided, and reported once (see
+// Options.OnConflict). Middleware panics on invalid Options.
 //
 // Responses whose headers are never written get them when the handler
-// returns; a handler that panics gets "no-store" headers in case an outer
+// returns (and the session middleware inside has added its own); a handler that panics gets "no-store" headers in case an outer
 // middleware answers for it. When Middleware is nested in another
 // Middleware, the outer one does the work.
 func Middleware(o Options) func(http.Handler) http.Handler {
@@ -140,16 +163,16 @@ func Middleware(o Options) func(http.Handler) http.Handler {
 			}{st: state{cfg: c, mode: c.def, public: c.defPublic}}
 			st, cw := &rs.st, &rs.cw
 			r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, st))
-			*cw = writer{ResponseWriter: w, cfg: c, st: st, req: r, sess: clientsession.FromContext(r.Context())}
+			*cw = writer{ResponseWriter: w, cfg: c, st: st, req: r}
 			finished := false
 			defer func() {
 				if !finished {
 					cw.commit(http.StatusInternalServerError)
 				}
 			}()
-			next.ServeHTTP(cw.wrap(), r)
+			next.ServeHTTP(cw, r)
 			finished = true
-			cw.finish()
+			cw.commit(http.StatusOK)
 		})
 	}
 }
@@ -173,5 +196,28 @@ func (c *config) dropTag(r *http.Request, tag, reason string) {
 	slog.Warn("cachehint: tag dropped", "tag", tag, "reason", reason, "path", r.URL.Path)
 	if c.strict && !ValidTag(tag) {
 		panic(fmt.Sprintf("cachehint: tag %q: %s", tag, reason))
+	}
+}
+
+// wrongOrder is the report of a middleware that added Set-Cookie or
+// Vary: Cookie beneath cachehint after it decided.
+const wrongOrder = "%s was added after cachehint set the caching headers, by a middleware between cachehint.Middleware and the server " +
+	"(usually the session middleware installed outside cachehint); the response may have gone out storable by shared caches. " +
+	"Install cachehint.Middleware outside the session middleware: r.Use(cachehint.Middleware(opts), sessions.Middleware), " +
+	"or cachehint.Middleware(opts)(sessions.Middleware(mux))"
+
+// reportOrder reports the wrong order: through OnConflict once per
+// Middleware, and with a panic every time under Strict.
+func (c *config) reportOrder(r *http.Request, pattern, header string) {
+	reason := fmt.Sprintf(wrongOrder, header)
+	if c.orderTold.CompareAndSwap(false, true) {
+		if c.onConflict != nil {
+			c.onConflict(r, pattern, reason)
+		} else {
+			slog.Error("cachehint: middleware order", "pattern", pattern, "reason", reason, "path", r.URL.Path)
+		}
+	}
+	if c.strict {
+		panic(fmt.Sprintf("cachehint: %s: %s", pattern, reason))
 	}
 }

@@ -1,8 +1,12 @@
+// The rules: how a response's caching headers are set from its facts.
+
 package cachehint
 
 import (
 	"net/http"
 	"strings"
+
+	"github.com/fullsession/fullsession/internal/httpcache"
 )
 
 // facts are what the rules look at, gathered when headers are written.
@@ -12,30 +16,15 @@ type facts struct {
 	authorization bool // the request carries Authorization
 	mode          Mode
 	public        policyHeaders // the route's (or default) public headers
-	sessionRead   bool          // clientsession: the handler read or wrote the session
-	sessionWrote  bool          // clientsession: session Set-Cookie headers will be sent
 	tags          []string
-}
-
-// targetedHeaders give shared caches their own directives. A response
-// that shared caches must not store loses all of them, since each would
-// override Cache-Control: private at the cache that reads it. Each is
-// listed in canonical form and as usually spelled, for handlers that set
-// the header map directly.
-var targetedHeaders = []string{
-	"Cdn-Cache-Control", "CDN-Cache-Control",
-	"Surrogate-Control",
-	"Cloudflare-Cdn-Cache-Control", "Cloudflare-CDN-Cache-Control",
-	"Akamai-Cache-Control",
 }
 
 // apply rewrites the caching headers of h by the rules of the package
 // documentation. It reports whether the response may be stored by shared
 // caches, and, when a response meant to be shared was downgraded, why.
 func (c *config) apply(h http.Header, f facts, drop func(tag, reason string)) (shared bool, conflict string) {
-	setCookie := f.sessionWrote || len(h["Set-Cookie"]) > 0
-	varyCookie := headerHasToken(h["Vary"], "cookie")
-	read := f.sessionRead || varyCookie
+	setCookie := hasSetCookie(h)
+	read := httpcache.HasToken(h["Vary"], "Cookie")
 	own, ownSet := h["Cache-Control"], len(h["Cache-Control"]) > 0
 	mode := f.mode
 	if mode == ModePublic && f.method != http.MethodGet && f.method != http.MethodHead {
@@ -46,47 +35,41 @@ func (c *config) apply(h http.Header, f facts, drop func(tag, reason string)) (s
 	}
 	// Whether the response would have been shared without the session,
 	// for conflict reports: the route (or default) is public, or the
-	// handler's own Cache-Control lets shared caches store it. (With
-	// clientsession inside cachehint, a session Set-Cookie comes with
-	// clientsession's own "private, no-store", so only the route counts.)
-	ownShared := ownSet && !headerHasToken(own, "private") && !headerHasToken(own, "no-store")
+	// handler's own Cache-Control lets shared caches store it. (A session
+	// Set-Cookie from clientsession comes with its own "private,
+	// no-store", so then only the route counts.)
+	ownShared := ownSet && !httpcache.HasToken(own, "private") && !httpcache.HasToken(own, "no-store")
 	meantShared := mode == ModePublic || ownShared
 
 	switch {
 	case f.status >= 500:
 		// An error page must not replace a good page in any cache.
 		h.Set("Cache-Control", "no-store")
-		removeShared(h)
+		httpcache.RemoveShared(h)
 		if setCookie || read {
-			addVary(h, "Cookie")
+			httpcache.AddVary(h, "Cookie")
 		}
 		return false, ""
 
 	case setCookie:
 		h.Set("Cache-Control", "private, no-store")
-		addVary(h, "Cookie")
-		removeShared(h)
+		httpcache.AddVary(h, "Cookie")
+		httpcache.RemoveShared(h)
 		if meantShared {
-			conflict = "the response sets a cookie"
-			if f.sessionWrote {
-				conflict = "the handler wrote the session (Set-Cookie)"
-			}
+			conflict = "the response sets a cookie (Set-Cookie: the handler wrote the session, or set a cookie)"
 		}
 		return false, conflict
 
 	case read:
 		v := "private, no-cache"
-		if mode == ModeNoStore || headerHasToken(own, "no-store") {
+		if mode == ModeNoStore || httpcache.HasToken(own, "no-store") {
 			v = "private, no-store"
 		}
 		h.Set("Cache-Control", v)
-		addVary(h, "Cookie")
-		removeShared(h)
+		httpcache.AddVary(h, "Cookie")
+		httpcache.RemoveShared(h)
 		if meantShared {
-			conflict = "the response varies on Cookie"
-			if f.sessionRead {
-				conflict = "the handler read the session"
-			}
+			conflict = "the response varies on Cookie (Vary: Cookie: the handler read the session, or said it depends on cookies)"
 		}
 		return false, conflict
 
@@ -94,7 +77,7 @@ func (c *config) apply(h http.Header, f facts, drop func(tag, reason string)) (s
 		// The handler chose its own Cache-Control for a response that
 		// depends on no cookie: keep it, and tag it if it is shared.
 		if !ownShared {
-			removeShared(h)
+			httpcache.RemoveShared(h)
 			return false, ""
 		}
 		c.writeTags(h, f.tags, drop)
@@ -104,13 +87,13 @@ func (c *config) apply(h http.Header, f facts, drop func(tag, reason string)) (s
 		// RFC 9111 §3.5: "public" would let shared caches store a
 		// response to an authenticated request for everybody.
 		h.Set("Cache-Control", "private, no-cache")
-		removeShared(h)
+		httpcache.RemoveShared(h)
 		return false, ""
 
 	case mode == ModePublic:
 		h["Cache-Control"] = []string{f.public.cc}
 		if name := c.cdnHeader; name != "" {
-			removeTargeted(h)
+			httpcache.RemoveShared(h, httpcache.Target)
 			h[name] = []string{f.public.cdn}
 		}
 		c.writeTags(h, f.tags, drop)
@@ -118,12 +101,12 @@ func (c *config) apply(h http.Header, f facts, drop func(tag, reason string)) (s
 
 	case mode == ModeNoStore:
 		h.Set("Cache-Control", "no-store")
-		removeShared(h)
+		httpcache.RemoveShared(h)
 		return false, ""
 
 	default:
 		h.Set("Cache-Control", "private, no-cache")
-		removeShared(h)
+		httpcache.RemoveShared(h)
 		return false, ""
 	}
 }
@@ -132,56 +115,21 @@ func (c *config) writeTags(h http.Header, tags []string, drop func(tag, reason s
 	if len(tags) == 0 {
 		return
 	}
-	for _, name := range c.tagHeaders {
-		f := tagFormats[name]
-		f.write(h, f.key, string(name), tags, drop)
+	for _, t := range c.tagHeaders {
+		tagFormats[t].write(h, tags, drop)
 	}
 }
 
-// removeShared removes everything that speaks to shared caches only:
-// targeted Cache-Control headers, tag headers and Expires (which Cache-Control
-// overrides anyway, but HTTP/1.0 caches read).
-func removeShared(h http.Header) {
-	removeTargeted(h)
-	for _, name := range tagHeaderNames {
-		delete(h, name)
+// hasSetCookie reports whether h sets a cookie, under any spelling of
+// the header name (a handler may set the map directly).
+func hasSetCookie(h http.Header) bool {
+	if len(h["Set-Cookie"]) > 0 {
+		return true
 	}
-	delete(h, "Expires")
-}
-
-func removeTargeted(h http.Header) {
-	for _, name := range targetedHeaders {
-		delete(h, name)
-	}
-}
-
-// headerHasToken reports whether the comma-separated list in values has
-// token (case-insensitive), ignoring any "=value" part of its items.
-func headerHasToken(values []string, token string) bool {
-	for _, v := range values {
-		for v != "" {
-			var item string
-			item, v, _ = strings.Cut(v, ",")
-			item = strings.TrimSpace(item)
-			if name, _, _ := strings.Cut(item, "="); strings.EqualFold(strings.TrimSpace(name), token) {
-				return true
-			}
+	for k, v := range h {
+		if len(v) > 0 && len(k) == len("Set-Cookie") && strings.EqualFold(k, "Set-Cookie") {
+			return true
 		}
 	}
 	return false
-}
-
-// addVary merges token into the Vary header without dropping what others
-// (such as compression middlewares) put there. Several Vary lines are
-// folded into one, since some caches read only the first.
-func addVary(h http.Header, token string) {
-	vs := h["Vary"]
-	if headerHasToken(vs, token) || headerHasToken(vs, "*") {
-		return
-	}
-	if len(vs) == 0 {
-		h["Vary"] = []string{token}
-		return
-	}
-	h["Vary"] = []string{strings.Join(vs, ", ") + ", " + token}
 }

@@ -1,3 +1,5 @@
+// Tag headers: the closed set of TagHeader values, their formats and limits, and ValidTag.
+
 package cachehint
 
 import (
@@ -6,34 +8,46 @@ import (
 	"strings"
 )
 
-// TagHeader names a response header that carries tags (surrogate keys) to
-// a cache, which can then purge every response with a given tag.
-type TagHeader string
+// TagHeader selects a response header that carries tags (surrogate keys)
+// to a cache, which can then purge every response with a given tag. The
+// set is closed: Middleware panics on a value not listed here.
+type TagHeader uint8
 
 // The tag headers cachehint knows, with the rules each cache documents.
 // Tags that break a header's limits are left out of that header (and
 // logged); the others still go out.
 const (
-	// XKey is read by the Varnish xkey vmod: tags separated by spaces.
-	// Lines are kept under 4 KiB (Varnish's http_resp_hdr_len is 8 KiB)
-	// by sending several xkey headers, which the vmod reads all of;
-	// a tag longer than 1024 bytes is dropped.
-	XKey TagHeader = "xkey"
-	// SurrogateKey is read by Fastly: tags separated by spaces, each at
-	// most 1024 bytes, the header at most 16384 bytes.
-	SurrogateKey TagHeader = "Surrogate-Key"
-	// CacheTag is read by Cloudflare: tags separated by commas, each at
-	// most 1024 bytes (the longest tag the purge API accepts), the header
-	// at most 16 KiB. Cloudflare compares tags case-insensitively.
-	CacheTag TagHeader = "Cache-Tag"
-	// EdgeCacheTag is read by Akamai: tags separated by commas, each at
-	// most 128 characters, at most 128 tags, in one header (Akamai reads
-	// only the first).
-	EdgeCacheTag TagHeader = "Edge-Cache-Tag"
+	// XKey sends xkey, read by the Varnish xkey vmod: tags separated by
+	// spaces. Lines are kept under 4 KiB (Varnish's http_resp_hdr_len is
+	// 8 KiB) by sending several xkey headers, which the vmod reads all
+	// of; a tag longer than 1024 bytes is dropped.
+	XKey TagHeader = iota + 1
+	// SurrogateKey sends Surrogate-Key, read by Fastly: tags separated by
+	// spaces, each at most 1024 bytes, the header at most 16384 bytes.
+	SurrogateKey
+	// CacheTag sends Cache-Tag, read by Cloudflare: tags separated by
+	// commas, each at most 1024 bytes (the longest tag the purge API
+	// accepts), the header at most 16 KiB. Cloudflare compares tags
+	// case-insensitively.
+	CacheTag
+	// EdgeCacheTag sends Edge-Cache-Tag, read by Akamai: tags separated
+	// by commas, each at most 128 characters, at most 128 tags, in one
+	// header (Akamai reads only the first).
+	EdgeCacheTag
 )
+
+// String returns the header name ("xkey", "Surrogate-Key", "Cache-Tag",
+// "Edge-Cache-Tag"), or "TagHeader(n)" for a value outside the set.
+func (t TagHeader) String() string {
+	if f, ok := t.format(); ok {
+		return f.name
+	}
+	return "TagHeader(" + strconv.Itoa(int(t)) + ")"
+}
 
 // tagFormat is the syntax and limits of one tag header.
 type tagFormat struct {
+	name     string // as usually spelled, for logs
 	key      string // canonical header key
 	sep      string
 	maxTag   int // bytes per tag
@@ -42,17 +56,19 @@ type tagFormat struct {
 	maxLine  int // split into several header lines of at most this; 0: one line
 }
 
-var tagFormats = map[TagHeader]tagFormat{
-	XKey:         {key: "Xkey", sep: " ", maxTag: 1024, maxLine: 4096},
-	SurrogateKey: {key: "Surrogate-Key", sep: " ", maxTag: 1024, maxTotal: 16384},
-	CacheTag:     {key: "Cache-Tag", sep: ",", maxTag: 1024, maxTotal: 16 * 1024},
-	EdgeCacheTag: {key: "Edge-Cache-Tag", sep: ",", maxTag: 128, maxTags: 128},
+var tagFormats = [...]tagFormat{
+	XKey:         {name: "xkey", key: "Xkey", sep: " ", maxTag: 1024, maxLine: 4096},
+	SurrogateKey: {name: "Surrogate-Key", key: "Surrogate-Key", sep: " ", maxTag: 1024, maxTotal: 16384},
+	CacheTag:     {name: "Cache-Tag", key: "Cache-Tag", sep: ",", maxTag: 1024, maxTotal: 16 * 1024},
+	EdgeCacheTag: {name: "Edge-Cache-Tag", key: "Edge-Cache-Tag", sep: ",", maxTag: 128, maxTags: 128},
 }
 
-// tagHeaderNames are every tag header cachehint knows, configured or not,
-// in canonical form and as usually spelled: all are removed from responses
-// that shared caches must not store.
-var tagHeaderNames = []string{"Xkey", "xkey", "Surrogate-Key", "Cache-Tag", "Edge-Cache-Tag"}
+func (t TagHeader) format() (tagFormat, bool) {
+	if t == 0 || int(t) >= len(tagFormats) {
+		return tagFormat{}, false
+	}
+	return tagFormats[t], true
+}
 
 // ValidTag reports whether tag may be used with Tag: an RFC 9110 token,
 // that is 1 or more of the letters, digits and !#$%&'*+-.^_`|~. Tokens
@@ -78,10 +94,11 @@ func isTchar(c byte) bool {
 	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
 
-// write sets header key in h to tags, formatted by f. Tags that break f's
+// write sets header f.key in h to tags, formatted by f. Tags that break f's
 // limits are left out and passed to drop with the reason, which names the
 // header.
-func (f tagFormat) write(h http.Header, key, name string, tags []string, drop func(tag, reason string)) {
+func (f tagFormat) write(h http.Header, tags []string, drop func(tag, reason string)) {
+	name := f.name
 	var lines []string
 	var line strings.Builder
 	total, n := 0, 0
@@ -115,6 +132,6 @@ func (f tagFormat) write(h http.Header, key, name string, tags []string, drop fu
 	}
 	if line.Len() > 0 {
 		lines = append(lines, line.String())
-		h[key] = lines
+		h[f.key] = lines
 	}
 }

@@ -1,9 +1,11 @@
+// Tests of tag validation, the tag header formats and Options checks.
+
 package cachehint
 
 import (
 	"fmt"
-	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -47,8 +49,8 @@ func makeTags(n, size int) []string {
 func writeFormat(h TagHeader, tags []string) (http.Header, []string) {
 	hdr := http.Header{}
 	var dropped []string
-	tagFormats[h].write(hdr, tagFormats[h].key, string(h), tags, func(tag, reason string) {
-		if !strings.HasPrefix(reason, string(h)+": ") {
+	tagFormats[h].write(hdr, tags, func(tag, reason string) {
+		if !strings.HasPrefix(reason, h.String()+": ") {
 			panic("reason does not name the header: " + reason)
 		}
 		dropped = append(dropped, tag)
@@ -174,61 +176,36 @@ func TestNoCDNHeader(t *testing.T) {
 	}
 }
 
-func TestHeaderHelpers(t *testing.T) {
+// TestInvalidOptionsPanic checks that Options outside their closed sets
+// panic at construction, naming the field, and that duplicates are
+// folded.
+func TestInvalidOptionsPanic(t *testing.T) {
 	for _, tc := range []struct {
-		values []string
-		token  string
-		want   bool
-	}{
-		{[]string{"Accept-Encoding, Cookie"}, "cookie", true},
-		{[]string{"Accept-Encoding", "cookie"}, "Cookie", true},
-		{[]string{"X-Cookie-Thing"}, "cookie", false},
-		{[]string{"public, max-age=60"}, "max-age", true},
-		{[]string{`no-cache="Set-Cookie"`}, "no-cache", true},
-		{[]string{"privateish"}, "private", false},
-		{nil, "x", false},
-	} {
-		if got := headerHasToken(tc.values, tc.token); got != tc.want {
-			t.Errorf("headerHasToken(%q, %q) = %v", tc.values, tc.token, got)
-		}
-	}
-	for _, tc := range []struct {
-		in   []string
+		o    Options
 		want string
 	}{
-		{nil, "Cookie"},
-		{[]string{"Accept-Encoding"}, "Accept-Encoding, Cookie"},
-		{[]string{"Accept-Encoding", "Origin"}, "Accept-Encoding, Origin, Cookie"},
-		{[]string{"cookie"}, "cookie"},
-		{[]string{"*"}, "*"},
+		{Options{TagHeaders: []TagHeader{XKey, TagHeader(9)}}, "TagHeaders value TagHeader(9)"},
+		{Options{TagHeaders: []TagHeader{0}}, "TagHeader(0)"},
+		{Options{Default: Mode(9)}, "Options.Default Mode(9)"},
+		{Options{CDNHeader: CDNHeader(7)}, "Options.CDNHeader CDNHeader(7)"},
 	} {
-		h := http.Header{}
-		if tc.in != nil {
-			h["Vary"] = tc.in
+		func() {
+			defer func() {
+				if p := fmt.Sprint(recover()); !strings.Contains(p, tc.want) {
+					t.Errorf("newConfig(%+v) panicked with %q, want %q", tc.o, p, tc.want)
+				}
+			}()
+			Middleware(tc.o)
+		}()
+	}
+	c := newConfig(Options{TagHeaders: []TagHeader{XKey, CacheTag, XKey}})
+	if !slices.Equal(c.tagHeaders, []TagHeader{XKey, CacheTag}) {
+		t.Errorf("tag headers %v", c.tagHeaders)
+	}
+	for m, s := range map[fmt.Stringer]string{Mode(9): "Mode(9)", ModePublic: "public", XKey: "xkey",
+		EdgeCacheTag: "Edge-Cache-Tag", NoCDNHeader: "none", SurrogateControl: "Surrogate-Control"} {
+		if m.String() != s {
+			t.Errorf("String() = %q, want %q", m.String(), s)
 		}
-		addVary(h, "Cookie")
-		if got := strings.Join(h.Values("Vary"), "|"); got != tc.want {
-			t.Errorf("addVary(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}
-
-func TestUnknownOptions(t *testing.T) {
-	var logs strings.Builder
-	old := slog.Default()
-	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
-	defer slog.SetDefault(old)
-	c := newConfig(Options{TagHeaders: []TagHeader{"X-Bogus", XKey, XKey}, Default: Mode(9)})
-	if len(c.tagHeaders) != 1 || c.tagHeaders[0] != XKey {
-		t.Errorf("tag headers %q", c.tagHeaders)
-	}
-	if c.def != ModePrivate {
-		t.Errorf("default %v", c.def)
-	}
-	if !strings.Contains(logs.String(), "X-Bogus") || !strings.Contains(logs.String(), "Mode(9)") {
-		t.Errorf("log = %q", logs.String())
-	}
-	if Mode(9).String() != "Mode(9)" || ModePublic.String() != "public" {
-		t.Error("Mode.String")
 	}
 }

@@ -1,3 +1,6 @@
+// The response writer that applies the rules when the headers are sent,
+// and offers every optional interface without letting a caller skip that.
+
 package cachehint
 
 import (
@@ -5,88 +8,151 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"time"
 
-	"github.com/fullsession/fullsession/clientsession"
+	"github.com/fullsession/fullsession/internal/httpcache"
 )
 
 // writer applies the rules at the first header-sending call: WriteHeader
-// (1xx other than 101 pass through), Write, ReadFrom or Flush, or when the
-// handler returns. Unwrap lets http.ResponseController reach the writer
-// beneath.
+// (1xx other than 101 pass through), Write, ReadFrom, Flush or Hijack, or
+// when the handler returns.
+//
+// It implements Flush, FlushError, Hijack, ReadFrom, SetReadDeadline,
+// SetWriteDeadline and EnableFullDuplex itself and delegates them through
+// http.NewResponseController, so a caller that reaches it through an
+// Unwrap-only wrapper (http.ResponseController follows Unwrap) cannot get
+// past it to the writer beneath without the rules. A method the writer
+// beneath lacks returns an error wrapping http.ErrNotSupported (Flush:
+// does nothing).
 type writer struct {
 	http.ResponseWriter
-	cfg  *config
-	st   *state
-	req  *http.Request
-	sess *clientsession.Session // when clientsession runs outside Middleware
+	cfg *config
+	st  *state
+	req *http.Request
 
 	committed bool
 	hijacked  bool
-	shared    bool // the response went out storable by shared caches
-	facts     facts
+	checked   bool // the order check ran
+	cookies   int  // Set-Cookie lines when the rules were applied
+	vary      bool // Vary: Cookie when the rules were applied
 }
 
 func (w *writer) WriteHeader(code int) {
-	if code >= 200 || code == http.StatusSwitchingProtocols {
-		w.commit(code)
+	if code < 200 && code != http.StatusSwitchingProtocols {
+		w.ResponseWriter.WriteHeader(code) // 103 Early Hints and the like
+		return
 	}
+	w.commit(code)
 	w.ResponseWriter.WriteHeader(code)
+	w.checkOrder()
 }
 
 func (w *writer) Write(p []byte) (int, error) {
 	w.commit(http.StatusOK)
-	return w.ResponseWriter.Write(p)
+	n, err := w.ResponseWriter.Write(p)
+	w.checkOrder()
+	return n, err
+}
+
+// ReadFrom lets io.Copy reach the writer beneath's ReadFrom (sendfile).
+func (w *writer) ReadFrom(src io.Reader) (int64, error) {
+	w.commit(http.StatusOK)
+	n, err := io.Copy(w.ResponseWriter, src)
+	w.checkOrder()
+	return n, err
+}
+
+// Flush sends the headers (after the rules) and any buffered body.
+func (w *writer) Flush() { _ = w.FlushError() }
+
+// FlushError is Flush, with the error of the writer beneath.
+func (w *writer) FlushError() error {
+	w.commit(http.StatusOK)
+	err := http.NewResponseController(w.ResponseWriter).Flush()
+	w.checkOrder()
+	return err
+}
+
+// Hijack applies the rules (in case the hijack fails and the response goes
+// on), then hands the connection over.
+func (w *writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	w.commit(http.StatusOK)
+	c, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err == nil {
+		w.hijacked = true
+	}
+	return c, rw, err
+}
+
+// SetReadDeadline sends nothing, so it needs no rules.
+func (w *writer) SetReadDeadline(t time.Time) error {
+	return http.NewResponseController(w.ResponseWriter).SetReadDeadline(t)
+}
+
+// SetWriteDeadline sends nothing, so it needs no rules.
+func (w *writer) SetWriteDeadline(t time.Time) error {
+	return http.NewResponseController(w.ResponseWriter).SetWriteDeadline(t)
+}
+
+// EnableFullDuplex sends nothing, so it needs no rules.
+func (w *writer) EnableFullDuplex() error {
+	return http.NewResponseController(w.ResponseWriter).EnableFullDuplex()
 }
 
 // Unwrap returns the wrapped writer, for http.ResponseController.
 func (w *writer) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// sessionState reports whether the handler read (or wrote) the session and
-// whether session cookies will be sent, from whichever session cachehint
-// can see: the one around Middleware (clientsession outside) or the one a
-// route middleware or Tag saw (clientsession inside).
-func (w *writer) sessionState() (read, wrote bool) {
-	w.st.mu.Lock()
-	inner := w.st.sess
-	w.st.mu.Unlock()
-	for _, s := range []*clientsession.Session{w.sess, inner} {
-		if s != nil {
-			read = read || s.Accessed()
-			wrote = wrote || s.Modified()
-		}
-	}
-	return read, wrote
-}
+// Compile-time checks of the optional interfaces.
+var (
+	_ http.Flusher  = (*writer)(nil)
+	_ http.Hijacker = (*writer)(nil)
+	_ io.ReaderFrom = (*writer)(nil)
+)
 
 func (w *writer) gather(status int) facts {
-	read, wrote := w.sessionState()
 	w.st.mu.Lock()
 	defer w.st.mu.Unlock()
+	w.st.committed = true
 	return facts{
 		status:        status,
 		method:        w.req.Method,
 		authorization: w.req.Header.Get("Authorization") != "",
 		mode:          w.st.mode,
 		public:        w.st.public,
-		sessionRead:   read,
-		sessionWrote:  wrote,
 		tags:          w.st.tags,
 	}
 }
 
+// commit applies the rules to the headers, once.
 func (w *writer) commit(status int) {
 	if w.committed {
 		return
 	}
 	w.committed = true
-	w.facts = w.gather(status)
-	w.st.mu.Lock()
-	w.st.committed = true
-	w.st.mu.Unlock()
-	var conflict string
-	w.shared, conflict = w.cfg.apply(w.ResponseWriter.Header(), w.facts, w.drop)
+	f := w.gather(status)
+	h := w.ResponseWriter.Header()
+	_, conflict := w.cfg.apply(h, f, w.drop)
+	w.cookies, w.vary = len(h["Set-Cookie"]), httpcache.HasToken(h["Vary"], "Cookie")
 	if conflict != "" {
 		w.cfg.report(w.req, w.pattern(), conflict)
+	}
+}
+
+// checkOrder runs after the first call that sent the headers through the
+// writer beneath. A Set-Cookie or Vary: Cookie that appeared meanwhile was
+// added by a middleware between cachehint and the server, after the rules
+// were applied: the wrong order.
+func (w *writer) checkOrder() {
+	if w.checked || w.hijacked {
+		return
+	}
+	w.checked = true
+	h := w.ResponseWriter.Header()
+	switch {
+	case len(h["Set-Cookie"]) > w.cookies:
+		w.cfg.reportOrder(w.req, w.pattern(), "Set-Cookie")
+	case !w.vary && httpcache.HasToken(h["Vary"], "Cookie"):
+		w.cfg.reportOrder(w.req, w.pattern(), "Vary: Cookie")
 	}
 }
 
@@ -96,113 +162,4 @@ func (w *writer) pattern() string {
 	w.st.mu.Lock()
 	defer w.st.mu.Unlock()
 	return patternOf(w.req, w.st)
-}
-
-// finish runs when the handler returns. Headers never written get their
-// rules now. A response that went out shareable although the handler used
-// the session afterwards (say, from a template after the first Write) is
-// reported loudly, and its headers are fixed in case they have not really
-// been sent yet (a buffering middleware between cachehint and the client).
-func (w *writer) finish() {
-	if !w.committed {
-		w.commit(http.StatusOK)
-		return
-	}
-	if !w.shared || w.hijacked {
-		return
-	}
-	read, wrote := w.sessionState()
-	if read == w.facts.sessionRead && wrote == w.facts.sessionWrote {
-		return
-	}
-	f := w.facts
-	f.sessionRead, f.sessionWrote = read, wrote
-	w.shared, _ = w.cfg.apply(w.ResponseWriter.Header(), f, w.drop)
-	what := "read"
-	if wrote {
-		what = "wrote"
-	}
-	w.cfg.report(w.req, w.pattern(), "the handler "+what+" the session after the response headers were written; the response may have gone out cacheable")
-}
-
-type flusher struct{ w *writer }
-
-func (f flusher) Flush() {
-	f.w.commit(http.StatusOK)
-	f.w.ResponseWriter.(http.Flusher).Flush()
-}
-
-type hijacker struct{ w *writer }
-
-// Hijack hands the connection over; no caching headers apply to what the
-// handler writes on it.
-func (h hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	h.w.committed, h.w.hijacked = true, true
-	return h.w.ResponseWriter.(http.Hijacker).Hijack()
-}
-
-type readerFrom struct{ w *writer }
-
-func (f readerFrom) ReadFrom(r io.Reader) (int64, error) {
-	f.w.commit(http.StatusOK)
-	return f.w.ResponseWriter.(io.ReaderFrom).ReadFrom(r)
-}
-
-// Compile-time checks of the optional interfaces.
-var (
-	_ http.Flusher  = flusher{}
-	_ http.Hijacker = hijacker{}
-	_ io.ReaderFrom = readerFrom{}
-)
-
-// wrap returns w with exactly the optional interfaces (Flusher, Hijacker,
-// ReaderFrom) that the writer beneath has, so that callers probing for them
-// see the truth.
-func (w *writer) wrap() http.ResponseWriter {
-	_, f := w.ResponseWriter.(http.Flusher)
-	_, h := w.ResponseWriter.(http.Hijacker)
-	_, r := w.ResponseWriter.(io.ReaderFrom)
-	switch {
-	case f && h && r:
-		return struct {
-			*writer
-			flusher
-			hijacker
-			readerFrom
-		}{w, flusher{w}, hijacker{w}, readerFrom{w}}
-	case f && h:
-		return struct {
-			*writer
-			flusher
-			hijacker
-		}{w, flusher{w}, hijacker{w}}
-	case f && r:
-		return struct {
-			*writer
-			flusher
-			readerFrom
-		}{w, flusher{w}, readerFrom{w}}
-	case h && r:
-		return struct {
-			*writer
-			hijacker
-			readerFrom
-		}{w, hijacker{w}, readerFrom{w}}
-	case f:
-		return struct {
-			*writer
-			flusher
-		}{w, flusher{w}}
-	case h:
-		return struct {
-			*writer
-			hijacker
-		}{w, hijacker{w}}
-	case r:
-		return struct {
-			*writer
-			readerFrom
-		}{w, readerFrom{w}}
-	}
-	return w
 }

@@ -1,15 +1,14 @@
+// Route declarations (Public, Private, NoStore), their Policy and Mode,
+// and Tag.
+
 package cachehint
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
-
-	"github.com/fullsession/fullsession/clientsession"
 )
 
 // Policy is the caching policy of a public route: how long browsers and
@@ -59,11 +58,18 @@ func (m Mode) String() string {
 }
 
 // Public is a route middleware that declares the route's responses
-// cacheable by browsers and shared caches under p, as long as the handler
-// neither reads the session nor sets a cookie; if it does, the response is
+// cacheable by browsers and shared caches under p, as long as they carry
+// no Set-Cookie and no "Vary: Cookie" (which clientsession adds whenever
+// the handler reads or writes the session); if they do, the response is
 // downgraded and Options.OnConflict is told. It applies to GET and HEAD;
 // other methods get the default of Options.Default, or ModePrivate when
 // that default is ModePublic.
+//
+// On GET and HEAD, the request that reaches the handler has no Cookie
+// header: a public page cannot depend on cookies, whatever session
+// library or r.Cookie call the handler uses. Middlewares further out
+// (clientsession.Middleware) still see the cookies; what the handler
+// reads through them is reported by the Vary: Cookie they add.
 //
 // Route declarations need Middleware further out. Without it, the first
 // request logs an error (log/slog) and the route is served through a
@@ -107,74 +113,6 @@ func Tag(r *http.Request, tags ...string) {
 
 var missingOnce sync.Once
 
-// state is what cachehint knows about one request: the route's
-// declaration, its tags, and the session the handler sees. Route
-// middlewares and Tag fill it in; the writer reads it when headers are sent.
-type state struct {
-	cfg *config
-
-	mu        sync.Mutex
-	mode      Mode
-	public    policyHeaders // for ModePublic
-	declared  bool
-	pattern   string
-	sess      *clientsession.Session
-	tags      []string
-	committed bool
-}
-
-type ctxKey struct{}
-
-func (ctxKey) String() string { return "cachehint state" }
-
-func stateFrom(ctx context.Context) *state {
-	st, _ := ctx.Value(ctxKey{}).(*state)
-	return st
-}
-
-// observe records what only the routed request knows: its pattern, and
-// the session when clientsession runs inside Middleware.
-func (st *state) observe(r *http.Request) {
-	if r.Pattern != "" {
-		st.pattern = r.Pattern
-	}
-	if s := clientsession.FromContext(r.Context()); s != nil {
-		st.sess = s
-	}
-}
-
-func (st *state) declare(m Mode, ph policyHeaders, r *http.Request) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	st.mode, st.public, st.declared = m, ph, true
-	st.observe(r)
-}
-
-func (st *state) addTags(r *http.Request, tags []string) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	st.observe(r)
-	for _, t := range tags {
-		switch {
-		case !ValidTag(t):
-			st.cfg.dropTag(r, t, "not an RFC 9110 token")
-		case st.committed:
-			st.cfg.dropTag(r, t, "added after the response headers were sent")
-		case !containsString(st.tags, t):
-			st.tags = append(st.tags, t)
-		}
-	}
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 // declare returns the route middleware for m and p. The header values and
 // the fallback for a missing Middleware are built once per route.
 func declare(m Mode, p Policy, name string) func(http.Handler) http.Handler {
@@ -182,6 +120,9 @@ func declare(m Mode, p Policy, name string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			stateFrom(r.Context()).declare(m, ph, r)
+			if m == ModePublic {
+				r = withoutCookies(r)
+			}
 			next.ServeHTTP(w, r)
 		})
 		var once sync.Once
@@ -200,76 +141,23 @@ func declare(m Mode, p Policy, name string) func(http.Handler) http.Handler {
 	}
 }
 
-// patternOf returns the route pattern for reports: what a route middleware
-// saw, else r.Pattern (Go ServeMux; chi v5.1+ sets it too), else the path.
-func patternOf(r *http.Request, st *state) string {
-	if st != nil && st.pattern != "" {
-		return st.pattern
+// withoutCookies returns r, for GET and HEAD without its Cookie header: a
+// shallow copy with a copy of the header, so that middlewares further out
+// keep theirs. Nothing is restored afterwards.
+func withoutCookies(r *http.Request) *http.Request {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return r
 	}
-	if r.Pattern != "" {
-		return r.Pattern
+	if _, ok := r.Header["Cookie"]; !ok {
+		return r
 	}
-	return r.URL.Path
-}
-
-// seconds formats d for a Cache-Control directive.
-func seconds(d time.Duration) string {
-	if d < time.Second {
-		return "0"
+	r2 := new(http.Request)
+	*r2 = *r
+	r2.Header = make(http.Header, len(r.Header)-1)
+	for k, v := range r.Header {
+		if k != "Cookie" {
+			r2.Header[k] = v
+		}
 	}
-	return strconv.FormatInt(int64(d/time.Second), 10)
-}
-
-// policyHeaders are the header values of a public response under a
-// Policy, computed once per route.
-type policyHeaders struct {
-	cc  string // Cache-Control
-	cdn string // CDN-Cache-Control or Surrogate-Control
-}
-
-func (p Policy) headers() policyHeaders {
-	return policyHeaders{cc: p.cacheControl(), cdn: p.cdnControl()}
-}
-
-// cacheControl returns the Cache-Control value of a public response.
-// stale-* directives go here only when there is no s-maxage: s-maxage
-// implies proxy-revalidate for shared caches (RFC 9111 §5.2.2.10), which
-// forbids serving stale.
-func (p Policy) cacheControl() string {
-	var b strings.Builder
-	b.WriteString("public, max-age=")
-	b.WriteString(seconds(p.MaxAge))
-	if p.SharedMaxAge > 0 {
-		b.WriteString(", s-maxage=")
-		b.WriteString(seconds(p.SharedMaxAge))
-		return b.String()
-	}
-	p.writeStale(&b)
-	return b.String()
-}
-
-// cdnControl returns the value of the CDN header (CDN-Cache-Control or
-// Surrogate-Control): the shared lifetime and the stale-* windows, which
-// a CDN that reads it applies instead of Cache-Control (RFC 9213).
-func (p Policy) cdnControl() string {
-	var b strings.Builder
-	b.WriteString("max-age=")
-	if p.SharedMaxAge > 0 {
-		b.WriteString(seconds(p.SharedMaxAge))
-	} else {
-		b.WriteString(seconds(p.MaxAge))
-	}
-	p.writeStale(&b)
-	return b.String()
-}
-
-func (p Policy) writeStale(b *strings.Builder) {
-	if p.StaleWhileRevalidate >= time.Second {
-		b.WriteString(", stale-while-revalidate=")
-		b.WriteString(seconds(p.StaleWhileRevalidate))
-	}
-	if p.StaleIfError >= time.Second {
-		b.WriteString(", stale-if-error=")
-		b.WriteString(seconds(p.StaleIfError))
-	}
+	return r2
 }
