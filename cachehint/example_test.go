@@ -1,3 +1,5 @@
+// Runnable examples: the documented installation, ETag and VarnishPurger.
+
 package cachehint_test
 
 import (
@@ -8,8 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"time"
-
-	"github.com/go-chi/chi/v5"
 
 	"github.com/fullsession/fullsession/cachehint"
 	"github.com/fullsession/fullsession/clientsession"
@@ -22,14 +22,15 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	r := chi.NewRouter()
-	r.Use(sessions.Middleware)
-	r.Use(cachehint.Middleware(cachehint.Options{
+	mux := http.NewServeMux()
+	// cachehint outside the session middleware: it sees the session's
+	// Set-Cookie and Vary: Cookie when it decides.
+	site := cachehint.Middleware(cachehint.Options{
 		TagHeaders: []cachehint.TagHeader{cachehint.XKey},
 		OnConflict: func(r *http.Request, pattern, reason string) {
 			fmt.Printf("conflict on %s: %s\n", pattern, reason)
 		},
-	}))
+	})(sessions.Middleware(mux))
 	public := cachehint.Public(cachehint.Policy{
 		MaxAge:               time.Minute,
 		SharedMaxAge:         time.Hour,
@@ -37,22 +38,22 @@ func Example() {
 		StaleIfError:         24 * time.Hour,
 	})
 	// The same for everybody: shared caches may keep it for an hour.
-	r.With(public).Get("/properties/{id}", func(w http.ResponseWriter, r *http.Request) {
-		cachehint.Tag(r, "property-"+chi.URLParam(r, "id"))
+	mux.Handle("GET /properties/{id}", public(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cachehint.Tag(r, "property-"+r.PathValue("id"))
 		io.WriteString(w, "<h1>Property</h1><p id=greeting><!-- filled in by jsclient --></p>")
-	})
+	})))
 	// A mistake: a public route that reads the session.
-	r.With(public).Get("/hello", func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /hello", public(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name, _, _ := clientsession.Get[string](clientsession.From(r), "name")
 		io.WriteString(w, "hello "+name)
-	})
-	r.With(cachehint.NoStore()).Get("/account", func(w http.ResponseWriter, r *http.Request) {
+	})))
+	mux.Handle("GET /account", cachehint.NoStore()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "account")
-	})
+	})))
 
 	for _, path := range []string{"/properties/42", "/hello", "/account"} {
 		rec := httptest.NewRecorder()
-		r.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		site.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
 		h := rec.Result().Header
 		fmt.Println(path)
 		fmt.Printf("  Cache-Control: %s\n", h.Get("Cache-Control"))
@@ -67,7 +68,7 @@ func Example() {
 	//   Cache-Control: public, max-age=60, s-maxage=3600
 	//   CDN-Cache-Control: max-age=3600, stale-while-revalidate=30, stale-if-error=86400
 	//   Xkey: property-42
-	// conflict on /hello: the handler read the session
+	// conflict on GET /hello: the response varies on Cookie (Vary: Cookie: the handler read the session, or said it depends on cookies)
 	// /hello
 	//   Cache-Control: private, no-cache
 	//   Vary: Cookie
@@ -76,12 +77,12 @@ func Example() {
 }
 
 func ExampleETag() {
-	r := chi.NewRouter()
-	r.Use(cachehint.Middleware(cachehint.Options{}))
-	r.With(cachehint.Public(cachehint.Policy{MaxAge: time.Minute}), cachehint.ETag).
-		Get("/news", func(w http.ResponseWriter, r *http.Request) {
-			io.WriteString(w, "today's news")
-		})
+	mux := http.NewServeMux()
+	news := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "today's news")
+	})
+	mux.Handle("GET /news", cachehint.Public(cachehint.Policy{MaxAge: time.Minute})(cachehint.ETag(news)))
+	r := cachehint.Middleware(cachehint.Options{})(mux)
 
 	rec := httptest.NewRecorder()
 	r.ServeHTTP(rec, httptest.NewRequest("GET", "/news", nil))

@@ -1,14 +1,16 @@
+// Test helpers: a clientsession Manager, a ServeMux router in the
+// documented order, conflict recording and header checks.
+
 package cachehint_test
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/go-chi/chi/v5"
 
 	"github.com/fullsession/fullsession/cachehint"
 	"github.com/fullsession/fullsession/clientsession"
@@ -25,16 +27,6 @@ func newManager(t testing.TB) *clientsession.Manager {
 	}
 	return m
 }
-
-// order is how clientsession and cachehint are registered on the router.
-type order string
-
-const (
-	sessionOuter   order = "session-outer"   // r.Use(m.Middleware); r.Use(cachehint.Middleware(...))
-	cachehintOuter order = "cachehint-outer" // r.Use(cachehint.Middleware(...)); r.Use(m.Middleware)
-)
-
-var orders = []order{sessionOuter, cachehintOuter}
 
 // conflicts records what OnConflict was told.
 type conflicts struct {
@@ -54,23 +46,35 @@ func (c *conflicts) get() []string {
 	return append([]string(nil), c.list...)
 }
 
-// newRouter returns a chi router with clientsession and cachehint in the
-// given order, then the extra middlewares.
-func newRouter(t testing.TB, o order, opts cachehint.Options, extra ...func(http.Handler) http.Handler) *chi.Mux {
+// router is a net/http ServeMux behind cachehint.Middleware and then
+// clientsession, in the documented order, with the extra middlewares
+// between the session and the mux.
+type router struct {
+	mux *http.ServeMux
+	h   http.Handler
+}
+
+func newRouter(t testing.TB, opts cachehint.Options, extra ...func(http.Handler) http.Handler) *router {
 	t.Helper()
-	m := newManager(t)
-	r := chi.NewRouter()
-	switch o {
-	case sessionOuter:
-		r.Use(m.Middleware, cachehint.Middleware(opts))
-	case cachehintOuter:
-		r.Use(cachehint.Middleware(opts), m.Middleware)
-	default:
-		t.Fatalf("unknown order %q", o)
+	r := &router{mux: http.NewServeMux()}
+	h := http.Handler(r.mux)
+	for i := len(extra) - 1; i >= 0; i-- {
+		h = extra[i](h)
 	}
-	r.Use(extra...)
+	r.h = cachehint.Middleware(opts)(newManager(t).Middleware(h))
 	return r
 }
+
+// handle registers h for pattern (a Go 1.22 ServeMux pattern, with a
+// method) behind the route middlewares mws, outermost first.
+func (r *router) handle(pattern string, h http.Handler, mws ...func(http.Handler) http.Handler) {
+	for i := len(mws) - 1; i >= 0; i-- {
+		h = mws[i](h)
+	}
+	r.mux.Handle(pattern, h)
+}
+
+func (r *router) ServeHTTP(w http.ResponseWriter, req *http.Request) { r.h.ServeHTTP(w, req) }
 
 var allTagHeaders = []cachehint.TagHeader{cachehint.XKey, cachehint.SurrogateKey, cachehint.CacheTag, cachehint.EdgeCacheTag}
 
@@ -113,3 +117,24 @@ func hasVary(h http.Header, token string) bool {
 	}
 	return false
 }
+
+// Handlers shared by the tests; each tags its response.
+var (
+	plain = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cachehint.Tag(r, "property-42", "list")
+		io.WriteString(w, "page")
+	})
+	readSession = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cachehint.Tag(r, "property-42", "list")
+		var name string
+		if _, err := clientsession.From(r).Get("user", &name); err != nil {
+			panic(err)
+		}
+		io.WriteString(w, "hello "+name)
+	})
+	foreignCookie = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cachehint.Tag(r, "property-42", "list")
+		http.SetCookie(w, &http.Cookie{Name: "tracker", Value: "t1"})
+		io.WriteString(w, "page")
+	})
+)

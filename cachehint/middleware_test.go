@@ -1,135 +1,98 @@
+// Tests of Middleware: conflicts and Strict, the documented order and the
+// detection of the other, route declarations without Middleware, Cookie
+// hiding on public routes, the writer's optional interfaces.
+
 package cachehint_test
 
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
+	"time"
 
 	"github.com/fullsession/fullsession/cachehint"
 	"github.com/fullsession/fullsession/clientsession"
 )
 
-// TestCompressVary checks that chi's Compress and cachehint merge Vary
-// whichever runs outside, and that the gate still holds.
-func TestCompressVary(t *testing.T) {
-	compress := middleware.Compress(5, "text/html")
-	for _, o := range orders {
-		for _, compressOuter := range []bool{true, false} {
-			for _, personal := range []bool{false, true} {
-				name := fmt.Sprintf("%s/compressOuter=%v/readSession=%v", o, compressOuter, personal)
-				t.Run(name, func(t *testing.T) {
-					m := newManager(t)
-					r := chi.NewRouter()
-					var got conflicts
-					ch := cachehint.Middleware(cachehint.Options{TagHeaders: []cachehint.TagHeader{cachehint.XKey}, OnConflict: got.record})
-					switch {
-					case compressOuter && o == sessionOuter:
-						r.Use(compress, m.Middleware, ch)
-					case compressOuter:
-						r.Use(compress, ch, m.Middleware)
-					case o == sessionOuter:
-						r.Use(m.Middleware, ch, compress)
-					default:
-						r.Use(ch, m.Middleware, compress)
-					}
-					r.With(cachehint.Public(testPolicy)).Get("/", func(w http.ResponseWriter, r *http.Request) {
-						cachehint.Tag(r, "home")
-						if personal {
-							_, _ = clientsession.From(r).Get("user", new(string))
-						}
-						w.Header().Set("Content-Type", "text/html")
-						io.WriteString(w, strings.Repeat("<p>hello</p>", 100))
-					})
-					req := httptest.NewRequest("GET", "/", nil)
-					req.Header.Set("Accept-Encoding", "gzip")
-					h := serve(r, req).Result().Header
-					if h.Get("Content-Encoding") != "gzip" {
-						t.Fatalf("not compressed: %v", h)
-					}
-					if !hasVary(h, "Accept-Encoding") {
-						t.Errorf("Vary %q lost Accept-Encoding", h.Values("Vary"))
-					}
-					if hasVary(h, "Cookie") != personal {
-						t.Errorf("Vary %q: Cookie present = %v, want %v", h.Values("Vary"), !personal, personal)
-					}
-					wantCC, wantKey := testPublicCC, "home"
-					if personal {
-						wantCC, wantKey = "private, no-cache", ""
-					}
-					if got := h.Get("Cache-Control"); got != wantCC {
-						t.Errorf("Cache-Control = %q, want %q", got, wantCC)
-					}
-					if got := h.Get("Xkey"); got != wantKey {
-						t.Errorf("xkey = %q, want %q", got, wantKey)
-					}
-					if n := len(got.get()); n != map[bool]int{false: 0, true: 1}[personal] {
-						t.Errorf("%d conflicts reported", n)
-					}
-				})
+// TestNoClientsessionImport checks that cachehint decides from headers
+// alone: none of its non-test files imports clientsession.
+func TestNoClientsessionImport(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), name, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range f.Imports {
+			if p, _ := strconv.Unquote(imp.Path.Value); strings.Contains(p, "clientsession") {
+				t.Errorf("%s imports %s", name, p)
 			}
 		}
 	}
 }
 
 func TestStrictPanics(t *testing.T) {
-	for _, o := range orders {
-		t.Run(string(o), func(t *testing.T) {
-			r := newRouter(t, o, cachehint.Options{Strict: true, TagHeaders: allTagHeaders})
-			r.With(cachehint.Public(testPolicy)).Get("/p/{id}", readSession)
-			rec := httptest.NewRecorder()
-			func() {
-				defer func() {
-					p := recover()
-					if p == nil {
-						t.Fatal("Strict did not panic on a public route that read the session")
-					}
-					if s := fmt.Sprint(p); !strings.Contains(s, "/p/{id}") || !strings.Contains(s, "read the session") {
-						t.Errorf("panic %q lacks the pattern or the reason", s)
-					}
-				}()
-				r.ServeHTTP(rec, httptest.NewRequest("GET", "/p/1", nil))
-			}()
-			// The headers were made safe before the panic.
-			if got := rec.Header().Get("Cache-Control"); got != "private, no-cache" {
-				t.Errorf("Cache-Control = %q after the panic, want private, no-cache", got)
+	r := newRouter(t, cachehint.Options{Strict: true, TagHeaders: allTagHeaders})
+	r.handle("GET /p/{id}", readSession, cachehint.Public(testPolicy))
+	rec := httptest.NewRecorder()
+	func() {
+		defer func() {
+			p := recover()
+			if p == nil {
+				t.Fatal("Strict did not panic on a public route that read the session")
 			}
-			if rec.Header().Get("Xkey") != "" {
-				t.Error("tags left on a downgraded response")
+			if s := fmt.Sprint(p); !strings.Contains(s, "GET /p/{id}") || !strings.Contains(s, "varies on Cookie") {
+				t.Errorf("panic %q lacks the pattern or the reason", s)
 			}
-		})
+		}()
+		r.ServeHTTP(rec, httptest.NewRequest("GET", "/p/1", nil))
+	}()
+	// The headers were made safe before the panic.
+	if got := rec.Header().Get("Cache-Control"); got != "private, no-cache" {
+		t.Errorf("Cache-Control = %q after the panic, want private, no-cache", got)
+	}
+	if rec.Header().Get("Xkey") != "" {
+		t.Error("tags left on a downgraded response")
 	}
 }
 
 func TestStrictInvalidTag(t *testing.T) {
-	r := chi.NewRouter()
-	r.Use(cachehint.Middleware(cachehint.Options{Strict: true}))
-	r.Get("/", func(w http.ResponseWriter, r *http.Request) { cachehint.Tag(r, "has space") })
+	h := cachehint.Middleware(cachehint.Options{Strict: true})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cachehint.Tag(r, "has space")
+	}))
 	defer func() {
 		if p := recover(); p == nil || !strings.Contains(fmt.Sprint(p), "has space") {
 			t.Errorf("panic = %v, want one naming the tag", p)
 		}
 	}()
-	serve(r, httptest.NewRequest("GET", "/", nil))
+	serve(h, httptest.NewRequest("GET", "/", nil))
 }
 
 func TestInvalidTagDropped(t *testing.T) {
 	logs := captureLog(t)
-	r := chi.NewRouter()
-	r.Use(cachehint.Middleware(cachehint.Options{TagHeaders: allTagHeaders}))
-	r.With(cachehint.Public(testPolicy)).Get("/", func(w http.ResponseWriter, r *http.Request) {
+	r := newRouter(t, cachehint.Options{TagHeaders: allTagHeaders})
+	r.handle("GET /", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cachehint.Tag(r, "ok", "has space", "", "a,b", "ok", "é")
-	})
+	}), cachehint.Public(testPolicy))
 	h := serve(r, httptest.NewRequest("GET", "/", nil)).Result().Header
 	for _, name := range []string{"Xkey", "Surrogate-Key", "Cache-Tag", "Edge-Cache-Tag"} {
 		if got := h.Get(name); got != "ok" {
@@ -168,25 +131,139 @@ func captureLog(t *testing.T) *syncBuffer {
 	return buf
 }
 
+// wrongOrder returns a handler with clientsession OUTSIDE cachehint, the
+// order the documentation forbids.
+func wrongOrder(t *testing.T, opts cachehint.Options, pattern string, h http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle(pattern, cachehint.Public(testPolicy)(h))
+	return newManager(t).Middleware(cachehint.Middleware(opts)(mux))
+}
+
+// TestWrongOrderReported checks that a session middleware outside
+// cachehint is detected from the headers it adds after cachehint decided,
+// reported once through OnConflict with the fix, and that Strict panics.
+func TestWrongOrderReported(t *testing.T) {
+	write := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = clientsession.From(r).Set("user", "ann")
+		io.WriteString(w, "hi")
+	})
+	for name, tc := range map[string]struct {
+		h      http.Handler
+		header string
+	}{
+		"session write": {write, "Set-Cookie was added"},
+		"session read":  {readSession, "Vary: Cookie was added"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var got conflicts
+			h := wrongOrder(t, cachehint.Options{OnConflict: got.record}, "GET /p/{id}", tc.h)
+			for range 3 {
+				serve(h, httptest.NewRequest("GET", "/p/1", nil))
+			}
+			list := got.get()
+			if len(list) != 1 {
+				t.Fatalf("reports = %q, want exactly one", list)
+			}
+			if !strings.HasPrefix(list[0], "GET /p/{id}: "+tc.header) ||
+				!strings.Contains(list[0], "Install cachehint.Middleware outside the session middleware") {
+				t.Errorf("report %q lacks the pattern, the header or the fix", list[0])
+			}
+
+			strict := wrongOrder(t, cachehint.Options{Strict: true, OnConflict: func(*http.Request, string, string) {}}, "GET /p/{id}", tc.h)
+			for i := range 2 {
+				func() {
+					defer func() {
+						if p := recover(); p == nil || !strings.Contains(fmt.Sprint(p), "outside the session middleware") {
+							t.Errorf("request %d: Strict panic = %v", i, p)
+						}
+					}()
+					serve(strict, httptest.NewRequest("GET", "/p/1", nil))
+				}()
+			}
+		})
+	}
+	// The documented order reports nothing.
+	var got conflicts
+	r := newRouter(t, cachehint.Options{OnConflict: got.record})
+	r.handle("GET /p/{id}", plain, cachehint.Private())
+	r.handle("GET /s/{id}", readSession, cachehint.Private())
+	serve(r, httptest.NewRequest("GET", "/p/1", nil))
+	serve(r, httptest.NewRequest("GET", "/s/1", nil))
+	if list := got.get(); len(list) != 0 {
+		t.Errorf("documented order reported %q", list)
+	}
+}
+
+// TestPublicRouteHidesCookies is issue 18 item 6: the handler of a public
+// route gets a request without Cookie (so r.Cookie and any session
+// library reading it find nothing), middlewares further out keep theirs,
+// and other routes and methods are untouched.
+func TestPublicRouteHidesCookies(t *testing.T) {
+	var outer, inner []string
+	seen := func(dst *[]string) func(http.Handler) http.Handler {
+		return func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				next.ServeHTTP(w, r)
+				*dst = append(*dst, r.Header.Get("Cookie"))
+			})
+		}
+	}
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie("lang")
+		if err == nil {
+			io.WriteString(w, c.Value)
+		}
+	})
+	r := newRouter(t, cachehint.Options{}, seen(&outer))
+	r.handle("GET /pub", handler, cachehint.Public(testPolicy), seen(&inner))
+	r.handle("POST /pub", handler, cachehint.Public(testPolicy), seen(&inner))
+	r.handle("GET /priv", handler, cachehint.Private(), seen(&inner))
+	for _, tc := range []struct {
+		method, path, body, cc string
+	}{
+		{"GET", "/pub", "", testPublicCC},
+		{"HEAD", "/pub", "", testPublicCC},
+		{"POST", "/pub", "fr", "private, no-cache"},
+		{"GET", "/priv", "fr", "private, no-cache"},
+	} {
+		outer, inner = nil, nil
+		req := httptest.NewRequest(tc.method, tc.path, nil)
+		req.Header.Set("Cookie", "lang=fr; session.user=x")
+		rec := serve(r, req)
+		if tc.method != "HEAD" && rec.Body.String() != tc.body {
+			t.Errorf("%s %s: handler saw cookie %q, want %q", tc.method, tc.path, rec.Body.String(), tc.body)
+		}
+		if got := rec.Header().Get("Cache-Control"); got != tc.cc {
+			t.Errorf("%s %s: Cache-Control = %q, want %q", tc.method, tc.path, got, tc.cc)
+		}
+		if len(outer) != 1 || outer[0] != "lang=fr; session.user=x" {
+			t.Errorf("%s %s: outer middleware saw Cookie %q", tc.method, tc.path, outer)
+		}
+		if len(inner) != 1 || (inner[0] == "") != (tc.body == "") {
+			t.Errorf("%s %s: inner middleware saw Cookie %q", tc.method, tc.path, inner)
+		}
+		if req.Header.Get("Cookie") == "" {
+			t.Errorf("%s %s: the caller's request lost its Cookie", tc.method, tc.path)
+		}
+	}
+}
+
 // TestMissingMiddleware checks that a route declaration without
-// Middleware reports it loudly once and still applies the gate.
+// Middleware reports it loudly once per route and still applies the gate.
 func TestMissingMiddleware(t *testing.T) {
 	logs := captureLog(t)
-	m := newManager(t)
-	r := chi.NewRouter()
-	r.Use(m.Middleware)
-	r.With(cachehint.Public(testPolicy)).Get("/p/{id}", plain)
-	r.With(cachehint.Public(testPolicy)).Get("/s/{id}", readSession)
-
-	for i := 0; i < 2; i++ {
-		h := serve(r, httptest.NewRequest("GET", "/p/1", nil)).Result().Header
+	mux := http.NewServeMux()
+	mux.Handle("GET /p/{id}", cachehint.Public(testPolicy)(plain))
+	mux.Handle("GET /c/{id}", cachehint.Public(testPolicy)(foreignCookie))
+	for range 2 {
+		h := serve(mux, httptest.NewRequest("GET", "/p/1", nil)).Result().Header
 		if got := h.Get("Cache-Control"); got != testPublicCC {
 			t.Errorf("public page Cache-Control = %q, want %q", got, testPublicCC)
 		}
 	}
-	h := serve(r, httptest.NewRequest("GET", "/s/1", nil)).Result().Header
-	if got := h.Get("Cache-Control"); got != "private, no-cache" {
-		t.Errorf("session page Cache-Control = %q, want private, no-cache", got)
+	h := serve(mux, httptest.NewRequest("GET", "/c/1", nil)).Result().Header
+	if got := h.Get("Cache-Control"); got != "private, no-store" {
+		t.Errorf("cookie page Cache-Control = %q, want private, no-store", got)
 	}
 	out := logs.String()
 	if n := strings.Count(out, "cachehint.Middleware is not installed"); n != 2 {
@@ -208,57 +285,9 @@ func TestTagWithoutMiddleware(t *testing.T) {
 	}
 }
 
-// TestLateSessionRead checks that a session read after the first Write,
-// too late to change the headers, is reported.
-func TestLateSessionRead(t *testing.T) {
-	for _, o := range orders {
-		t.Run(string(o), func(t *testing.T) {
-			var got conflicts
-			r := newRouter(t, o, cachehint.Options{OnConflict: got.record})
-			r.With(cachehint.Public(testPolicy)).Get("/p/{id}", func(w http.ResponseWriter, r *http.Request) {
-				io.WriteString(w, "<html>")
-				_, _ = clientsession.From(r).Get("user", new(string))
-				io.WriteString(w, "hello")
-			})
-			rec := serve(r, httptest.NewRequest("GET", "/p/1", nil))
-			list := got.get()
-			if len(list) != 1 || !strings.Contains(list[0], "after the response headers were written") || !strings.HasPrefix(list[0], "/p/{id}") {
-				t.Errorf("conflicts = %q, want one late-read report for /p/{id}", list)
-			}
-			_ = rec
-		})
-	}
-}
-
-// TestLateSessionWriteFixedWhenBuffered checks that when a buffering
-// middleware sits between the client and cachehint, a session change after
-// the handler's first Write still yields safe headers, and is reported.
-func TestLateSessionWriteFixedWhenBuffered(t *testing.T) {
-	var got conflicts
-	m := newManager(t)
-	r := chi.NewRouter()
-	r.Use(m.Middleware, cachehint.ETag, cachehint.Middleware(cachehint.Options{OnConflict: got.record, TagHeaders: allTagHeaders}))
-	r.With(cachehint.Public(testPolicy)).Get("/p/{id}", func(w http.ResponseWriter, r *http.Request) {
-		cachehint.Tag(r, "p")
-		io.WriteString(w, "<html>")
-		_ = clientsession.From(r).Set("user", "bob")
-	})
-	h := serve(r, httptest.NewRequest("GET", "/p/1", nil)).Result().Header
-	if got := h.Get("Cache-Control"); got != "private, no-store" {
-		t.Errorf("Cache-Control = %q, want private, no-store", got)
-	}
-	if h.Get("Xkey") != "" || h.Get("CDN-Cache-Control") != "" {
-		t.Errorf("shared-cache headers left: %v", h)
-	}
-	if len(got.get()) != 1 {
-		t.Errorf("conflicts = %q, want one", got.get())
-	}
-}
-
 func TestPanicGetsNoStore(t *testing.T) {
-	r := chi.NewRouter()
-	// A quiet stand-in for middleware.Recoverer, which prints the stack.
-	r.Use(func(next http.Handler) http.Handler {
+	// A quiet stand-in for chi's middleware.Recoverer, which prints the stack.
+	recoverer := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			defer func() {
 				if recover() != nil {
@@ -267,15 +296,15 @@ func TestPanicGetsNoStore(t *testing.T) {
 			}()
 			next.ServeHTTP(w, r)
 		})
-	})
-	r.Use(cachehint.Middleware(cachehint.Options{}))
-	r.With(cachehint.Public(testPolicy)).Get("/", func(w http.ResponseWriter, r *http.Request) {
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /", cachehint.Public(testPolicy)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=600")
 		panic("boom")
-	})
-	rec := serve(r, httptest.NewRequest("GET", "/", nil))
+	})))
+	rec := serve(recoverer(cachehint.Middleware(cachehint.Options{})(mux)), httptest.NewRequest("GET", "/", nil))
 	if rec.Code != http.StatusInternalServerError {
-		t.Fatalf("status %d, want 500 from Recoverer", rec.Code)
+		t.Fatalf("status %d, want 500 from the recoverer", rec.Code)
 	}
 	if got := rec.Header().Get("Cache-Control"); got != "no-store" {
 		t.Errorf("Cache-Control = %q, want no-store", got)
@@ -284,13 +313,13 @@ func TestPanicGetsNoStore(t *testing.T) {
 
 func TestNestedMiddleware(t *testing.T) {
 	var outer, inner conflicts
-	r := chi.NewRouter()
-	r.Use(cachehint.Middleware(cachehint.Options{OnConflict: outer.record, TagHeaders: []cachehint.TagHeader{cachehint.XKey}}))
-	r.Use(cachehint.Middleware(cachehint.Options{OnConflict: inner.record, TagHeaders: []cachehint.TagHeader{cachehint.CacheTag}}))
-	r.With(cachehint.Public(testPolicy)).Get("/", foreignCookie)
-	h := serve(r, httptest.NewRequest("GET", "/", nil)).Result().Header
-	if got := h.Get("Cache-Control"); got != "private, no-store" {
-		t.Errorf("Cache-Control = %q", got)
+	mux := http.NewServeMux()
+	mux.Handle("GET /", cachehint.Public(testPolicy)(foreignCookie))
+	h := cachehint.Middleware(cachehint.Options{OnConflict: outer.record, TagHeaders: []cachehint.TagHeader{cachehint.XKey}})(
+		cachehint.Middleware(cachehint.Options{OnConflict: inner.record, TagHeaders: []cachehint.TagHeader{cachehint.CacheTag}})(mux))
+	got := serve(h, httptest.NewRequest("GET", "/", nil)).Result().Header
+	if cc := got.Get("Cache-Control"); cc != "private, no-store" {
+		t.Errorf("Cache-Control = %q", cc)
 	}
 	if len(outer.get()) != 1 || len(inner.get()) != 0 {
 		t.Errorf("outer conflicts %q, inner %q: the outer Middleware should do the work", outer.get(), inner.get())
@@ -298,16 +327,15 @@ func TestNestedMiddleware(t *testing.T) {
 }
 
 func TestEarlyHintsPassThrough(t *testing.T) {
-	r := chi.NewRouter()
-	r.Use(cachehint.Middleware(cachehint.Options{}))
-	r.With(cachehint.Public(testPolicy)).Get("/", func(w http.ResponseWriter, r *http.Request) {
+	r := newRouter(t, cachehint.Options{})
+	r.handle("GET /", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Link", "</app.css>; rel=preload")
 		w.WriteHeader(http.StatusEarlyHints)
 		if w.Header().Get("Cache-Control") != "" {
 			t.Error("rules applied at 103")
 		}
 		io.WriteString(w, "page")
-	})
+	}), cachehint.Public(testPolicy))
 	srv := httptest.NewServer(r)
 	defer srv.Close()
 	resp, err := http.Get(srv.URL)
@@ -317,6 +345,98 @@ func TestEarlyHintsPassThrough(t *testing.T) {
 	resp.Body.Close()
 	if got := resp.Header.Get("Cache-Control"); got != testPublicCC {
 		t.Errorf("final Cache-Control = %q", got)
+	}
+}
+
+// unwrapOnly is the usual logging-middleware wrapper: it implements only
+// Unwrap, which hides Flusher and Hijacker from type assertions.
+type unwrapOnly struct{ http.ResponseWriter }
+
+func (u unwrapOnly) Unwrap() http.ResponseWriter { return u.ResponseWriter }
+
+func unwrapOnlyMiddleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(unwrapOnly{w}, r)
+	})
+}
+
+// TestResponseControllerCommits is issue 18 item 2 for cachehint's
+// writer: with an Unwrap-only wrapper on either side of cachehint,
+// http.ResponseController's Flush and Hijack apply the rules first (a
+// public route that set a cookie is never flushed out as public), and
+// deadlines and full duplex reach the server.
+func TestResponseControllerCommits(t *testing.T) {
+	for _, side := range []string{"inside", "outside", "both"} {
+		t.Run(side, func(t *testing.T) {
+			var got conflicts
+			mux := http.NewServeMux()
+			route := func(h http.HandlerFunc) http.Handler {
+				if side != "outside" {
+					return cachehint.Public(testPolicy)(unwrapOnlyMiddleware(h))
+				}
+				return cachehint.Public(testPolicy)(h)
+			}
+			mux.Handle("GET /flush", route(func(w http.ResponseWriter, r *http.Request) {
+				http.SetCookie(w, &http.Cookie{Name: "t", Value: "1"})
+				rc := http.NewResponseController(w)
+				if err := rc.SetWriteDeadline(time.Now().Add(time.Minute)); err != nil {
+					t.Errorf("SetWriteDeadline: %v", err)
+				}
+				if err := rc.SetReadDeadline(time.Now().Add(time.Minute)); err != nil {
+					t.Errorf("SetReadDeadline: %v", err)
+				}
+				if err := rc.EnableFullDuplex(); err != nil {
+					t.Errorf("EnableFullDuplex: %v", err)
+				}
+				if err := rc.Flush(); err != nil {
+					t.Errorf("Flush: %v", err)
+				}
+				cachehint.Tag(r, "late") // after the flush: dropped
+				io.WriteString(w, "body")
+			}))
+			mux.Handle("GET /hijack", route(func(w http.ResponseWriter, r *http.Request) {
+				conn, buf, err := http.NewResponseController(w).Hijack()
+				if err != nil {
+					t.Errorf("Hijack: %v", err)
+					return
+				}
+				defer conn.Close()
+				buf.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+				buf.Flush()
+			}))
+			h := cachehint.Middleware(cachehint.Options{OnConflict: got.record, TagHeaders: allTagHeaders})(mux)
+			if side != "inside" {
+				h = unwrapOnlyMiddleware(h)
+			}
+			srv := httptest.NewServer(h)
+			defer srv.Close()
+
+			resp, err := http.Get(srv.URL + "/flush")
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if cc := resp.Header.Get("Cache-Control"); cc != "private, no-store" || string(body) != "body" {
+				t.Errorf("flushed response: Cache-Control %q, body %q", cc, body)
+			}
+			if resp.Header.Get("Cdn-Cache-Control") != "" || resp.Header.Get("Xkey") != "" {
+				t.Errorf("shared-cache headers on a flushed cookie response: %v", resp.Header)
+			}
+			if list := got.get(); len(list) != 1 || !strings.Contains(list[0], "sets a cookie") {
+				t.Errorf("conflicts = %q", list)
+			}
+
+			resp, err = http.Get(srv.URL + "/hijack")
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if string(body) != "ok" || resp.Header.Get("Cache-Control") != "" {
+				t.Errorf("hijacked response: %q %v", body, resp.Header)
+			}
+		})
 	}
 }
 
@@ -344,16 +464,20 @@ func (p *plainWriter) WriteHeader(int)             {}
 
 func TestWriterInterfaces(t *testing.T) {
 	mw := cachehint.Middleware(cachehint.Options{})
-	t.Run("none", func(t *testing.T) {
+	t.Run("none beneath", func(t *testing.T) {
 		h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if _, ok := w.(http.Flusher); ok {
-				t.Error("Flusher advertised")
+			rc := http.NewResponseController(w)
+			if err := rc.Flush(); !errors.Is(err, http.ErrNotSupported) {
+				t.Errorf("Flush = %v, want ErrNotSupported", err)
 			}
-			if _, ok := w.(http.Hijacker); ok {
-				t.Error("Hijacker advertised")
+			if _, _, err := rc.Hijack(); !errors.Is(err, http.ErrNotSupported) {
+				t.Errorf("Hijack = %v, want ErrNotSupported", err)
 			}
-			if _, ok := w.(io.ReaderFrom); ok {
-				t.Error("ReaderFrom advertised")
+			if err := rc.SetWriteDeadline(time.Time{}); !errors.Is(err, http.ErrNotSupported) {
+				t.Errorf("SetWriteDeadline = %v, want ErrNotSupported", err)
+			}
+			if got := w.Header().Get("Cache-Control"); got != "private, no-cache" {
+				t.Errorf("after Flush Cache-Control = %q", got)
 			}
 			if u, ok := w.(interface{ Unwrap() http.ResponseWriter }); !ok || u.Unwrap() == nil {
 				t.Error("no Unwrap")
@@ -381,11 +505,11 @@ func TestWriterInterfaces(t *testing.T) {
 				t.Errorf("after ReadFrom Cache-Control = %q", got)
 			}
 		})).ServeHTTP(fw, httptest.NewRequest("GET", "/", nil))
-		if !fw.readFrom {
+		if !fw.readFrom || fw.Body.String() != "x" {
 			t.Error("ReadFrom not passed on")
 		}
 	})
-	t.Run("Hijack skips the rules", func(t *testing.T) {
+	t.Run("Hijack commits first", func(t *testing.T) {
 		fw := &fullWriter{ResponseRecorder: httptest.NewRecorder()}
 		mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			_, _, _ = w.(http.Hijacker).Hijack()
@@ -393,28 +517,8 @@ func TestWriterInterfaces(t *testing.T) {
 		if !fw.hijacked {
 			t.Error("Hijack not passed on")
 		}
-		if got := fw.Header().Get("Cache-Control"); got != "" {
-			t.Errorf("Cache-Control = %q set on a hijacked connection", got)
-		}
-	})
-	t.Run("ResponseController", func(t *testing.T) {
-		srv := httptest.NewServer(mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			rc := http.NewResponseController(w)
-			if err := rc.Flush(); err != nil {
-				t.Errorf("Flush: %v", err)
-			}
-			if err := rc.EnableFullDuplex(); err != nil {
-				t.Errorf("EnableFullDuplex through Unwrap: %v", err)
-			}
-		})))
-		defer srv.Close()
-		resp, err := http.Get(srv.URL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if got := resp.Header.Get("Cache-Control"); got != "private, no-cache" {
-			t.Errorf("Cache-Control = %q", got)
+		if got := fw.Header().Get("Cache-Control"); got != "private, no-cache" {
+			t.Errorf("Cache-Control = %q: the rules must apply before the hijack, in case it fails", got)
 		}
 	})
 }
@@ -445,24 +549,22 @@ func TestConflictPathFallback(t *testing.T) {
 
 func TestDefaultOnConflictLogs(t *testing.T) {
 	logs := captureLog(t)
-	r := chi.NewRouter()
-	r.Use(cachehint.Middleware(cachehint.Options{}))
-	r.With(cachehint.Public(testPolicy)).Get("/p/{id}", foreignCookie)
+	r := newRouter(t, cachehint.Options{})
+	r.handle("GET /p/{id}", foreignCookie, cachehint.Public(testPolicy))
 	serve(r, httptest.NewRequest("GET", "/p/1", nil))
 	out := logs.String()
-	if !strings.Contains(out, "level=ERROR") || !strings.Contains(out, "pattern=/p/{id}") || !strings.Contains(out, "sets a cookie") {
+	if !strings.Contains(out, "level=ERROR") || !strings.Contains(out, `pattern="GET /p/{id}"`) || !strings.Contains(out, "sets a cookie") {
 		t.Errorf("log = %q", out)
 	}
 }
 
 func TestTagAfterHeaders(t *testing.T) {
 	logs := captureLog(t)
-	r := chi.NewRouter()
-	r.Use(cachehint.Middleware(cachehint.Options{TagHeaders: allTagHeaders}))
-	r.With(cachehint.Public(testPolicy)).Get("/", func(w http.ResponseWriter, r *http.Request) {
+	r := newRouter(t, cachehint.Options{TagHeaders: allTagHeaders})
+	r.handle("GET /", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "x")
 		cachehint.Tag(r, "late")
-	})
+	}), cachehint.Public(testPolicy))
 	h := serve(r, httptest.NewRequest("GET", "/", nil)).Result().Header
 	if h.Get("Xkey") != "" {
 		t.Errorf("xkey = %q", h.Get("Xkey"))

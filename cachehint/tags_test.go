@@ -62,7 +62,7 @@ func TestTagFormats(t *testing.T) {
 	t.Run("separators", func(t *testing.T) {
 		for h, want := range map[TagHeader]string{XKey: "a b c", SurrogateKey: "a b c", CacheTag: "a,b,c", EdgeCacheTag: "a,b,c"} {
 			hdr, dropped := writeFormat(h, []string{"a", "b", "c"})
-			if got := strings.Join(hdr.Values(string(h)), "|"); got != want || len(dropped) != 0 {
+			if got := strings.Join(hdr.Values(h.String()), "|"); got != want || len(dropped) != 0 {
 				t.Errorf("%s = %q (dropped %q), want %q", h, got, dropped, want)
 			}
 		}
@@ -94,10 +94,10 @@ func TestTagFormats(t *testing.T) {
 		}
 	})
 	for _, h := range []TagHeader{SurrogateKey, CacheTag} {
-		t.Run(string(h)+" limits", func(t *testing.T) {
+		t.Run(h.String()+" limits", func(t *testing.T) {
 			tags := append([]string{strings.Repeat("k", 1025)}, makeTags(40, 1000)...)
 			hdr, dropped := writeFormat(h, tags)
-			vals := hdr.Values(string(h))
+			vals := hdr.Values(h.String())
 			if len(vals) != 1 {
 				t.Fatalf("%d lines", len(vals))
 			}

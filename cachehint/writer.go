@@ -54,10 +54,15 @@ func (w *writer) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// ReadFrom lets io.Copy reach the writer beneath's ReadFrom (sendfile).
-func (w *writer) ReadFrom(src io.Reader) (int64, error) {
+// ReadFrom lets io.Copy reach the writer beneath's ReadFrom (sendfile),
+// or copies when it has none.
+func (w *writer) ReadFrom(src io.Reader) (n int64, err error) {
 	w.commit(http.StatusOK)
-	n, err := io.Copy(w.ResponseWriter, src)
+	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
+		n, err = rf.ReadFrom(src)
+	} else {
+		n, err = io.Copy(w.ResponseWriter, src)
+	}
 	w.checkOrder()
 	return n, err
 }
