@@ -1,7 +1,7 @@
 // Package cachehint sets the caching headers of every response from what
-// the handler did with the session, so that public pages stay cacheable by
-// shared caches (Varnish, CDNs) and personal ones never leak to another
-// visitor.
+// the handler did with the session, as the response headers tell it, so
+// that public pages stay cacheable by shared caches (Varnish, CDNs) and
+// personal ones never leak to another visitor.
 //
 // The pattern it makes safe: a page such as a property listing is the same
 // for everybody and is served from a shared cache; what is personal (the
@@ -14,8 +14,8 @@
 // Install Middleware once, declare routes, tag public responses:
 //
 //	r := chi.NewRouter()
-//	r.Use(sessions.Middleware) // clientsession; either order works
 //	r.Use(cachehint.Middleware(cachehint.Options{TagHeaders: []cachehint.TagHeader{cachehint.XKey}}))
+//	r.Use(sessions.Middleware) // clientsession, or any session library: inside cachehint
 //	r.With(cachehint.Public(cachehint.Policy{MaxAge: time.Minute, SharedMaxAge: time.Hour,
 //		StaleWhileRevalidate: 30 * time.Second, StaleIfError: 24 * time.Hour})).Get("/properties/{id}", property)
 //	r.With(cachehint.Private()).Get("/selection", selection)
@@ -32,19 +32,19 @@
 // # Rules
 //
 // The rules apply when the response headers are written (first
-// WriteHeader, Write, ReadFrom or Flush, or when the handler returns),
-// first matching row wins:
+// WriteHeader, Write, ReadFrom, Flush or Hijack, or when the handler
+// returns), to the headers as they are then, first matching row wins:
 //
 //	| response                            | what cachehint sends                               |
 //	|-------------------------------------|----------------------------------------------------|
 //	| 5xx                                 | no-store; CDN and tag headers removed              |
-//	| any Set-Cookie, from clientsession  | private, no-store; Vary: Cookie; CDN headers,      |
-//	|   or anyone else                    |   tag headers and Expires removed                  |
-//	| session read (or Vary: Cookie set)  | private, no-cache (private, no-store on a NoStore  |
-//	|                                     |   route); Vary: Cookie; CDN headers, tag headers   |
-//	|                                     |   and Expires removed                              |
-//	| public route that read or wrote the | downgraded as in the two rows above; OnConflict    |
-//	|   session or set a cookie           |   is told the route pattern and the reason; Strict |
+//	| any Set-Cookie, from the session    | private, no-store; Vary: Cookie; CDN headers,      |
+//	|   library or anyone else            |   tag headers and Expires removed                  |
+//	| Vary: Cookie (the session library   | private, no-cache (private, no-store on a NoStore  |
+//	|   says the handler read or wrote    |   route); CDN headers, tag headers and Expires     |
+//	|   the session)                      |   removed                                          |
+//	| public route with Set-Cookie or     | downgraded as in the two rows above; OnConflict    |
+//	|   Vary: Cookie                      |   is told the route pattern and the reason; Strict |
 //	|                                     |   panics (tests, development)                      |
 //	| handler set its own Cache-Control   | kept; tags added if shared caches may store the    |
 //	|                                     |   response, CDN and tag headers removed if it says |
@@ -61,6 +61,13 @@
 //	|                                     |   (Varnish caches 120 s by default)                |
 //	| 304                                 | the same caching headers the 200 would carry       |
 //	|                                     |   (same rules, same handler run; see ETag)         |
+//
+// "CDN headers" are every header aimed at shared caches: CDN-Cache-Control,
+// Surrogate-Control, Cloudflare-CDN-Cache-Control, Fastly-Surrogate-Control,
+// Akamai-Cache-Control and Edge-Control; "tag headers" are xkey,
+// Surrogate-Key, Cache-Tag and Edge-Cache-Tag, whichever are configured;
+// all are matched whatever their spelling. clientsession removes the same
+// list from its own Set-Cookie responses.
 //
 // A public route answers other methods than GET and HEAD as an undeclared
 // one would (or "private, no-cache" when the default is public). Vary is
@@ -88,28 +95,59 @@
 //
 // # How cachehint knows what the handler did with the session
 //
-// cachehint asks the clientsession.Session it can see (Accessed, Modified)
-// and looks at the headers: Set-Cookie from anyone, and "Vary: Cookie",
-// which clientsession merges in whenever the handler read or wrote the
-// session. Both registration orders work:
+// From the response headers alone: Set-Cookie from anyone, and "Vary:
+// Cookie", which clientsession merges in whenever the handler read or
+// wrote the session. cachehint imports no session package, so it works in
+// front of any session library that says so in the headers:
 //
-//   - clientsession outside cachehint: cachehint's writer decides first,
-//     before clientsession adds its Set-Cookie, so it asks the session in
-//     the request context (Modified tells it cookies are coming).
-//   - cachehint outside clientsession: clientsession's writer adds
-//     Set-Cookie and Vary: Cookie first, then cachehint sees them. Route
-//     declarations and Tag also hand cachehint the session they see.
+//   - clientsession: Vary: Cookie when the session was read or written,
+//     Set-Cookie (with private, no-store) when it was written.
+//   - alexedwards/scs: LoadAndSave adds Vary: Cookie to every response it
+//     wraps, read or not, so install it only on the routes that use the
+//     session (a chi Group, or wrap those handlers); around a public route
+//     it downgrades every response, and cachehint reports that.
+//   - gorilla/sessions, or a handler that calls r.Cookie itself: nothing
+//     tells cachehint about a read. On a Public route the handler gets no
+//     Cookie header (below), so such a read finds nothing; elsewhere the
+//     handler must add "Vary: Cookie" or run on a Private route. Writes
+//     send Set-Cookie and are always seen.
 //
-// A handler that reads cookies itself (r.Cookie) is invisible to
-// cachehint: it must add "Vary: Cookie" (which cachehint then treats as a
-// session read) or run on a Private route.
+// On GET and HEAD, Public removes the Cookie header from the request that
+// reaches the handler (a shallow copy; nothing is restored): a public page
+// cannot depend on cookies by construction. This matters behind the
+// shipped VCL, which forwards the first visitor's cookies on a miss and
+// shares the answer. Middlewares further out keep the cookies: a session
+// library that parsed them there still answers the handler, and tells
+// cachehint through Vary: Cookie.
 //
-// A handler that reads or writes the session after the headers went out
-// (from a template, after the first Write) cannot be fixed any more: the
-// response may already be public. cachehint reports it through OnConflict
-// when the handler returns (Strict panics), as far as it can see the
-// session: always with clientsession outside, on declared or tagged routes
-// with clientsession inside.
+// # Order: cachehint outside the session middleware
+//
+// Install Middleware outside (before) the session middleware, so that the
+// session's writer adds its headers before cachehint's decides:
+//
+//	r.Use(cachehint.Middleware(opts), sessions.Middleware) // chi
+//	h := cachehint.Middleware(opts)(sessions.Middleware(mux)) // net/http
+//
+// In the other order, the session's headers are added after cachehint
+// decided, and a page can go out public with Vary: Cookie, which some CDNs
+// ignore. cachehint detects it after the first call that sends the
+// headers: a Set-Cookie or Vary: Cookie that appeared beneath it meanwhile
+// was added by a middleware between it and the server. It reports that
+// once per Middleware through OnConflict, with the fix; Strict panics on
+// every such response. A response whose headers are sent only when the
+// handler returns (nothing written) is not checked.
+//
+// Reading or writing the session after the headers went out (from a
+// template, after the first Write) is the session library's to report:
+// clientsession does so through its Options.OnLateUse. cachehint does not
+// look again when the handler returns.
+//
+// cachehint's writer implements Flush, FlushError, Hijack, ReadFrom,
+// SetReadDeadline, SetWriteDeadline and EnableFullDuplex itself, applying
+// the rules before anything is sent and delegating through
+// http.NewResponseController, so a caller that reaches it through an
+// Unwrap-only wrapper cannot get past it. Where the writer beneath lacks
+// one, the call returns an error wrapping http.ErrNotSupported.
 //
 // Route declarations record the route in a per-request state that
 // Middleware puts in the context. A route that declares a policy without

@@ -31,8 +31,10 @@ type Options struct {
 
 	// Default is what responses of routes without Public, Private or
 	// NoStore get. Default: ModePrivate ("private, no-cache"). With
-	// ModePublic, DefaultPolicy applies. Middleware panics on a value
-	// outside the Mode constants.
+	// ModePublic, DefaultPolicy applies, and undeclared handlers keep
+	// the Cookie header (only Public routes hide it): a handler that
+	// reads cookies without adding Vary: Cookie would be shared. Middleware
+	// panics on a value outside the Mode constants.
 	Default Mode
 	// DefaultPolicy is the policy of undeclared routes when Default is
 	// ModePublic.

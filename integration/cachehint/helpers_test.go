@@ -1,3 +1,6 @@
+// Test helpers: a clientsession Manager, a chi router in the documented
+// order, conflict recording and header checks.
+
 package cachehint_test
 
 import (
@@ -26,16 +29,6 @@ func newManager(t testing.TB) *clientsession.Manager {
 	return m
 }
 
-// order is how clientsession and cachehint are registered on the router.
-type order string
-
-const (
-	sessionOuter   order = "session-outer"   // r.Use(m.Middleware); r.Use(cachehint.Middleware(...))
-	cachehintOuter order = "cachehint-outer" // r.Use(cachehint.Middleware(...)); r.Use(m.Middleware)
-)
-
-var orders = []order{sessionOuter, cachehintOuter}
-
 // conflicts records what OnConflict was told.
 type conflicts struct {
 	mu   sync.Mutex
@@ -54,20 +47,12 @@ func (c *conflicts) get() []string {
 	return append([]string(nil), c.list...)
 }
 
-// newRouter returns a chi router with clientsession and cachehint in the
-// given order, then the extra middlewares.
-func newRouter(t testing.TB, o order, opts cachehint.Options, extra ...func(http.Handler) http.Handler) *chi.Mux {
+// newRouter returns a chi router with cachehint and then clientsession,
+// the documented order, then the extra middlewares.
+func newRouter(t testing.TB, opts cachehint.Options, extra ...func(http.Handler) http.Handler) *chi.Mux {
 	t.Helper()
-	m := newManager(t)
 	r := chi.NewRouter()
-	switch o {
-	case sessionOuter:
-		r.Use(m.Middleware, cachehint.Middleware(opts))
-	case cachehintOuter:
-		r.Use(cachehint.Middleware(opts), m.Middleware)
-	default:
-		t.Fatalf("unknown order %q", o)
-	}
+	r.Use(cachehint.Middleware(opts), newManager(t).Middleware)
 	r.Use(extra...)
 	return r
 }
