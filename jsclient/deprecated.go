@@ -1,5 +1,6 @@
 // deprecated.go holds the package-level API of the multi-file module,
 // kept for one release as thin wrappers over Module.
+
 package jsclient
 
 import (

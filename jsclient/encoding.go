@@ -1,4 +1,5 @@
 // encoding.go holds the Accept-Encoding negotiation between gzip and identity.
+
 package jsclient
 
 import (

@@ -1,5 +1,6 @@
 // module.go holds Module: the one-file ES module with a Manager's settings
 // baked in, its hashed URL and its handler.
+
 package jsclient
 
 import (
