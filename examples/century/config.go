@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -26,6 +25,7 @@ type config struct {
 	DevKey          bool // Keys holds one random key generated at start-up
 	UpdateRate      float64
 	VarnishURL      string
+	PurgeSecret     string // CACHEHINT_PURGE_SECRET, the variable varnishd reads too; never a flag (ps shows flags)
 	Count           int64
 	InsecureCookies bool
 	TrustedProxies  []string
@@ -37,52 +37,45 @@ type config struct {
 // the flag package has already printed why.
 var errUsage = errors.New("century: usage")
 
-// envFlag ties a flag to the environment variable that gives its default.
-type envFlag struct {
-	name, env, usage string
-	value            flag.Value
-	secret           bool // never shown as a default in -h
+// envOf names the environment variable that gives each flag its value when
+// the command line does not set it.
+var envOf = map[string]string{
+	"addr":             "CENTURY_ADDR",
+	"db":               "CENTURY_DB",
+	"keys":             "CENTURY_SESSION_KEYS",
+	"update-rate":      "CENTURY_UPDATE_RATE",
+	"varnish":          "CENTURY_VARNISH_URL",
+	"count":            "CENTURY_COUNT",
+	"insecure-cookies": "CENTURY_INSECURE_COOKIES",
+	"trusted-proxies":  "CENTURY_TRUSTED_PROXIES",
+	"log-level":        "CENTURY_LOG_LEVEL",
 }
 
-// parseConfig reads flags from args; an environment variable named in the
-// usage text gives a flag its default, and the flag wins over it.
+// parseConfig reads flags from args. A flag absent from args takes its
+// value from its environment variable (envName) when that is set, else its
+// default: the command line wins over the environment.
 func parseConfig(args []string, getenv func(string) string, out io.Writer) (config, error) {
-	c := config{
-		Addr:            ":8080",
-		DB:              defaultDBPath(),
-		UpdateRate:      3,
-		Count:           100_000,
-		InsecureCookies: true,
-		ShutdownTimeout: 10 * time.Second,
-	}
+	c := config{ShutdownTimeout: 10 * time.Second}
 	var keys, proxies string
 	fs := flag.NewFlagSet("century", flag.ContinueOnError)
 	fs.SetOutput(out)
-	flags := []envFlag{
-		{"addr", "CENTURY_ADDR", "listen address", (*stringValue)(&c.Addr), false},
-		{"db", "CENTURY_DB", "SQLite database file, generated on first run", (*stringValue)(&c.DB), false},
-		{"keys", "CENTURY_SESSION_KEYS", "comma-separated session secrets, hex or base64, at least 32 bytes each; the first signs and seals, the others are only accepted (rotation); none: a random development key", (*stringValue)(&keys), true},
-		{"update-rate", "CENTURY_UPDATE_RATE", "property price/status changes per second made by the real-time updater; 0 disables it", (*floatValue)(&c.UpdateRate), false},
-		{"varnish", "CENTURY_VARNISH_URL", "Varnish purge listener to send tag purges to when a property changes, e.g. http://127.0.0.1:6091 (varnish/run.sh); the secret comes from CACHEHINT_PURGE_SECRET; empty: no purges", (*stringValue)(&c.VarnishURL), false},
-		{"count", "CENTURY_COUNT", "number of properties to generate", (*int64Value)(&c.Count), false},
-		{"insecure-cookies", "CENTURY_INSECURE_COOKIES", "send session cookies without the Secure attribute, for plain-HTTP development; set false behind TLS (cookies then use the __Host- prefix)", (*boolValue)(&c.InsecureCookies), false},
-		{"trusted-proxies", "CENTURY_TRUSTED_PROXIES", "comma-separated CIDRs of proxies (e.g. Varnish: 127.0.0.1/32) whose X-Forwarded-For gives the client address for rate limits; empty: the TCP peer is the client", (*stringValue)(&proxies), false},
-		{"log-level", "CENTURY_LOG_LEVEL", "log level: debug, info, warn or error", (*levelValue)(&c.LogLevel), false},
-	}
-	for _, f := range flags {
-		if v := getenv(f.env); v != "" && !f.secret {
-			if err := f.value.Set(v); err != nil {
-				return c, fmt.Errorf("century: %s=%q: %v", f.env, v, err)
-			}
-		}
-		fs.Var(f.value, f.name, f.usage+" (env "+f.env+")")
-	}
+	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "listen address; the default serves this machine only (the cookies are not Secure): use :8080 for every interface")
+	fs.StringVar(&c.DB, "db", defaultDBPath(), "SQLite database file, generated on first run")
+	fs.StringVar(&keys, "keys", "", "comma-separated session secrets, hex or base64, at least 32 bytes each; the first signs and seals, the others are only accepted (rotation); none: a random development key")
+	fs.Float64Var(&c.UpdateRate, "update-rate", 3, "property price/status changes per second made by the real-time updater; 0 disables it")
+	fs.StringVar(&c.VarnishURL, "varnish", "", "Varnish purge listener to send tag purges to when a property changes, e.g. http://127.0.0.1:6091 (varnish/run.sh); the secret comes from CACHEHINT_PURGE_SECRET; empty: no purges")
+	fs.Int64Var(&c.Count, "count", 100_000, "number of properties to generate")
+	fs.BoolVar(&c.InsecureCookies, "insecure-cookies", true, "send session cookies without the Secure attribute, for plain-HTTP development; set false behind TLS (cookies then use the __Host- prefix)")
+	fs.StringVar(&proxies, "trusted-proxies", "", "comma-separated CIDRs of proxies (e.g. Varnish: 127.0.0.1/32) whose X-Forwarded-For gives the client address for rate limits; empty: the TCP peer is the client")
+	fs.TextVar(&c.LogLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
+	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (env " + envOf[f.Name] + ")" })
 	if err := fs.Parse(args); err != nil {
 		return c, errUsage
 	}
-	if keys == "" {
-		keys = getenv("CENTURY_SESSION_KEYS")
+	if err := setFromEnv(fs, getenv); err != nil {
+		return c, err
 	}
+	c.PurgeSecret = getenv("CACHEHINT_PURGE_SECRET")
 	for _, p := range strings.Split(proxies, ",") {
 		if p = strings.TrimSpace(p); p == "" {
 			continue
@@ -107,6 +100,26 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		rand.Read(c.Keys[0])
 	}
 	return c, nil
+}
+
+// setFromEnv gives every flag that args did not set the value of its
+// environment variable, when that is not empty. The value is never echoed
+// in the error: it may be a secret.
+func setFromEnv(fs *flag.FlagSet, getenv func(string) string) error {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		env := envOf[f.Name]
+		v := getenv(env)
+		if err != nil || set[f.Name] || env == "" || v == "" {
+			return
+		}
+		if e := fs.Set(f.Name, v); e != nil {
+			err = fmt.Errorf("century: %s: %v", env, e)
+		}
+	})
+	return err
 }
 
 func (c *config) check() error {
@@ -168,82 +181,4 @@ func decodeSecret(s string) ([]byte, error) {
 		}
 	}
 	return nil, errors.New("neither hex nor base64")
-}
-
-type (
-	stringValue string
-	floatValue  float64
-	int64Value  int64
-	boolValue   bool
-)
-
-func (v *stringValue) Set(s string) error { *v = stringValue(s); return nil }
-func (v *stringValue) String() string {
-	if v == nil {
-		return ""
-	}
-	return string(*v)
-}
-
-func (v *floatValue) Set(s string) error {
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return errors.New("not a number")
-	}
-	*v = floatValue(f)
-	return nil
-}
-func (v *floatValue) String() string {
-	if v == nil {
-		return "0"
-	}
-	return strconv.FormatFloat(float64(*v), 'g', -1, 64)
-}
-
-func (v *int64Value) Set(s string) error {
-	n, err := strconv.ParseInt(strings.ReplaceAll(s, "_", ""), 10, 64)
-	if err != nil {
-		return errors.New("not an integer")
-	}
-	*v = int64Value(n)
-	return nil
-}
-func (v *int64Value) String() string {
-	if v == nil {
-		return "0"
-	}
-	return strconv.FormatInt(int64(*v), 10)
-}
-
-func (v *boolValue) Set(s string) error {
-	b, err := strconv.ParseBool(s)
-	if err != nil {
-		return errors.New("not a boolean")
-	}
-	*v = boolValue(b)
-	return nil
-}
-func (v *boolValue) String() string {
-	if v == nil {
-		return "false"
-	}
-	return strconv.FormatBool(bool(*v))
-}
-func (v *boolValue) IsBoolFlag() bool { return true }
-
-type levelValue slog.Level
-
-func (v *levelValue) Set(s string) error {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(s)); err != nil {
-		return errors.New("not a log level (debug, info, warn, error)")
-	}
-	*v = levelValue(l)
-	return nil
-}
-func (v *levelValue) String() string {
-	if v == nil {
-		return "INFO"
-	}
-	return slog.Level(*v).String()
 }

@@ -24,7 +24,7 @@ func env(kv ...string) func(string) string {
 func TestConfigDefaults(t *testing.T) {
 	c, err := parseConfig(nil, env(), io.Discard)
 	require.NoError(t, err)
-	assert.Equal(t, ":8080", c.Addr)
+	assert.Equal(t, "127.0.0.1:8080", c.Addr, "this machine only by default")
 	assert.Equal(t, int64(100_000), c.Count)
 	assert.Equal(t, 3.0, c.UpdateRate)
 	assert.True(t, c.InsecureCookies)
@@ -92,7 +92,7 @@ func TestConfigErrors(t *testing.T) {
 		"bad proxy":     {[]string{"-trusted-proxies", "10.0.0.1"}, env(), "CIDR"},
 		"unknown flag":  {[]string{"-nope"}, env(), "usage"},
 		"extra args":    {[]string{"serve"}, env(), "unexpected arguments"},
-		"bad log level": {nil, env("CENTURY_LOG_LEVEL", "loud"), "log level"},
+		"bad log level": {nil, env("CENTURY_LOG_LEVEL", "loud"), "CENTURY_LOG_LEVEL"},
 		"empty db":      {[]string{"-db", ""}, env(), "-db"},
 	} {
 		_, err := parseConfig(tc.args, tc.env, io.Discard)
@@ -108,4 +108,11 @@ func TestConfigHelpHidesKeys(t *testing.T) {
 	assert.ErrorIs(t, err, errUsage)
 	assert.Contains(t, out.String(), "CENTURY_SESSION_KEYS")
 	assert.NotContains(t, out.String(), secret, "-h must not print the secret")
+	n := 0
+	for name, env := range envOf {
+		assert.Contains(t, out.String(), "-"+name, "every environment variable belongs to a flag")
+		assert.Contains(t, out.String(), "(env "+env+")")
+		n++
+	}
+	assert.Equal(t, n, strings.Count(out.String(), "(env "), "every flag has an environment variable")
 }

@@ -27,6 +27,8 @@ import (
 	"github.com/fullsession/fullsession/cachehint"
 	"github.com/fullsession/fullsession/cachehint/varnish"
 	"github.com/fullsession/fullsession/internal/testkit/varnishtest"
+
+	"github.com/fullsession/fullsession/examples/century/demo"
 )
 
 // stack is the site behind Varnish.
@@ -125,22 +127,6 @@ func (b *browser) responses() []seen {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return append([]seen(nil), b.resp...)
-}
-
-// last returns the last response recorded for url.
-func (b *browser) last(t *testing.T, url string) seen {
-	t.Helper()
-	// ExtraInfo events may trail the load event a little.
-	var r seen
-	require.Eventually(t, func() bool {
-		for _, x := range b.responses() {
-			if x.url == url {
-				r = x
-			}
-		}
-		return r.url != ""
-	}, 5*time.Second, 20*time.Millisecond, "%s: no response recorded for %s", b.name, url)
-	return r
 }
 
 func (b *browser) run(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
@@ -298,7 +284,7 @@ func TestEndToEndThroughVarnish(t *testing.T) {
 	require.Equal(t, "HIT", r.get("X-Cache"))
 	require.Equal(t, euros(before.Price), ann.state(t, shared).Price)
 	newPrice := before.Price + 111_000
-	_, err = st.updater.Apply(ctx, shared, newPrice, statusUnderOffer)
+	_, err = st.updater.Apply(ctx, shared, newPrice, demo.StatusUnderOffer)
 	require.NoError(t, err)
 	r = ann.open(t, page)
 	assert.Equal(t, "MISS", r.get("X-Cache"), "the purge evicted the page")

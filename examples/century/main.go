@@ -7,7 +7,9 @@
 //
 //	go run ./examples/century
 //
-// and open http://localhost:8080. The first run generates the property
+// and open http://127.0.0.1:8080 (the site prints that line when it is
+// ready). It serves this machine only, since its cookies are not Secure;
+// -addr :8080 serves every interface. The first run generates the property
 // database (SQLite, pure Go, a few seconds) in the user cache folder; later
 // runs reuse it. To run it behind Varnish as in production, see
 // examples/century/README.md and varnish/run.sh.
@@ -27,7 +29,7 @@
 //
 // Every flag has an environment fallback (the flag wins):
 //
-//	-addr             CENTURY_ADDR              listen address (default :8080)
+//	-addr             CENTURY_ADDR              listen address (default 127.0.0.1:8080; :8080 for every interface)
 //	-db               CENTURY_DB                database file (default <user cache dir>/fullsession/century.db)
 //	-count            CENTURY_COUNT             properties to generate (default 100000)
 //	-keys             CENTURY_SESSION_KEYS      comma-separated secrets, hex or base64, >= 32 bytes each;
@@ -95,11 +97,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return err
 	}
-	purger, err := newPurger(cfg.VarnishURL)
-	if err != nil {
-		return err
-	}
-	upd := newUpdater(store, purger, cfg.UpdateRate, log)
+	upd := newUpdater(store, varnishPurger(cfg.VarnishURL, cfg.PurgeSecret), cfg.UpdateRate, log)
 	handler, err := newSite(siteConfig{
 		Store: store, Sessions: sessions, Revoker: revoker, Log: log, TrustedProxies: cfg.TrustedProxies,
 	})
@@ -126,6 +124,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	go func() { defer close(updDone); upd.Run(updCtx) }()
 	log.Info("century is serving", "addr", ln.Addr().String(), "properties", store.Count(),
 		"update_rate", cfg.UpdateRate, "varnish", cfg.VarnishURL)
+	fmt.Fprintf(stderr, "open %s\n", browseURL(ln.Addr()))
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
@@ -149,35 +148,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	return nil
 }
 
-// sessionMaxAge is how long session cookies live. Revocations are kept as
-// long: after that, every value issued before them has expired anyway.
-const sessionMaxAge = 14 * 24 * time.Hour
-
-// newManager configures the sessions: "user" is Signed so page scripts can
-// read the name but not forge it; keys starting with "_" are Private by
-// default; "selection" is Public so the page script can write it. Signed and
-// Private values of a user who logged out are void (revoker, keyed by
-// _auth_user_id); nil revoker: none.
-func newManager(keys [][]byte, insecure bool, revoker clientsession.Revoker, log *slog.Logger) (*clientsession.Manager, error) {
-	o := clientsession.Options{
-		Keys:       keys,
-		Insecure:   insecure,
-		MaxAge:     sessionMaxAge,
-		Protection: map[string]clientsession.Protection{userKey: clientsession.Signed},
-		Revoker:    revoker,
-		SubjectKey: authIDKey,
-		OnInvalid: func(r *http.Request, key string, err error) {
-			log.InfoContext(r.Context(), "invalid session cookie ignored", "key", key, "err", err)
-		},
-	}
-	if !insecure {
-		// Over HTTPS, pin the cookies to this host (no cookie tossing from
-		// sibling subdomains).
-		o.Prefix = "__Host-session."
-	}
-	m, err := clientsession.New(o)
+// browseURL is the URL to open in a browser on this machine for the
+// listener at addr: an unspecified address (":8080") is reached at
+// 127.0.0.1.
+func browseURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
 	if err != nil {
-		return nil, fmt.Errorf("century: %w", err)
+		return "http://" + addr.String()
 	}
-	return m, nil
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }

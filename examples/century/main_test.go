@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -37,6 +38,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	assert.Contains(t, logs.String(), "no session keys configured", "the dev-key warning")
 	assert.Contains(t, logs.String(), "level=WARN")
 	assert.Contains(t, logs.String(), "generating properties")
+	assert.Contains(t, logs.String(), "\nopen http://"+addr+"\n", "the line to open")
 
 	resp, err := http.Get("http://" + addr + "/healthz")
 	require.NoError(t, err)
@@ -66,4 +68,18 @@ func TestRunBadConfig(t *testing.T) {
 	assert.Error(t, err)
 	err = run(context.Background(), []string{"-addr", "127.0.0.1:99999", "-db", filepath.Join(t.TempDir(), "x.db"), "-count", "10"}, env(), io.Discard, nil)
 	assert.Error(t, err)
+}
+
+func TestBrowseURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"127.0.0.1:8080": "http://127.0.0.1:8080",
+		"0.0.0.0:8080":   "http://127.0.0.1:8080",
+		"[::]:8080":      "http://127.0.0.1:8080",
+		"[::1]:9000":     "http://[::1]:9000",
+		"192.0.2.7:80":   "http://192.0.2.7:80",
+	} {
+		addr, err := net.ResolveTCPAddr("tcp", in)
+		require.NoError(t, err)
+		assert.Equal(t, want, browseURL(addr), in)
+	}
 }

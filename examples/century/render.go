@@ -1,3 +1,6 @@
+// render.go renders pages: the embedded templates and static files, the
+// template helpers, and the error pages.
+
 package main
 
 import (
@@ -37,12 +40,6 @@ type pageData struct {
 	Private bool
 	User    *userView
 	Body    any
-}
-
-// userView is the Signed "user" session value: what page scripts may show.
-type userView struct {
-	Surname string `json:"surname"`
-	Name    string `json:"name"`
 }
 
 // starData is the selection toggle of one property.

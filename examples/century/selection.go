@@ -1,3 +1,6 @@
+// selection.go validates the Public "selection" value: untrusted input that
+// anyone can forge.
+
 package main
 
 import (
@@ -10,10 +13,6 @@ import (
 // the page script writes it and anyone can forge it, so it is untrusted input
 // of up to 4 KB. Keep in step with MAX_SELECTION in static/century.js.
 const maxSelection = 100
-
-// selectionKey is the Public session key holding the user's selection, a
-// JSON array of property ids, written by the page script or by /selection/toggle.
-const selectionKey = "selection"
 
 // readSelection returns the valid ids of the session's selection, without
 // duplicates, at most maxSelection of them, and how many entries it ignored.

@@ -1,6 +1,10 @@
+// site.go assembles the site: its router, the middlewares in their order,
+// and the routes with their cache policy.
+
 package main
 
 import (
+	"cmp"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -24,9 +28,8 @@ type siteConfig struct {
 	// cookies, and a copy taken before stays valid until it expires.
 	Revoker *clientsession.MemoryRevoker
 	// Users are the accounts that can log in; nil means demoUsers.
-	Users   []demoUser
-	Updater *updater // may be nil
-	Log     *slog.Logger
+	Users []demoUser
+	Log   *slog.Logger
 	// TrustedProxies are the CIDRs of proxies whose X-Forwarded-For is
 	// believed for rate limiting; empty: the TCP peer is the client.
 	TrustedProxies []string
@@ -49,33 +52,6 @@ type site struct {
 	scriptURL string
 	js        *jsclient.Module // the session module, with the Manager's settings
 }
-
-// Cache policies. Property pages change only through the updater, which
-// purges them by tag, so shared caches may keep them for a day; browsers
-// revalidate every time (max-age=0) so that a purge shows at once.
-var (
-	propertyPolicy = cachehint.Policy{
-		SharedMaxAge: 24 * time.Hour,
-		StaleIfError: 24 * time.Hour,
-	}
-	// Search pages list 20 properties and are tagged with each of them, so
-	// a purge reaches them too; membership in a price range can still change,
-	// hence the short lifetime.
-	searchPolicy = cachehint.Policy{
-		SharedMaxAge:         time.Minute,
-		StaleWhileRevalidate: 30 * time.Second,
-		StaleIfError:         time.Hour,
-	}
-	// Pictures depend on fixed facts of a property: cache them for long.
-	picturePolicy = cachehint.Policy{
-		MaxAge:       24 * time.Hour,
-		SharedMaxAge: 30 * 24 * time.Hour,
-	}
-	staticPolicy = cachehint.Policy{
-		MaxAge:       time.Hour,
-		SharedMaxAge: time.Hour,
-	}
-)
 
 // newSite returns the site's handler.
 func newSite(c siteConfig) (http.Handler, error) {
@@ -109,16 +85,11 @@ func (s *site) routes(c siteConfig) http.Handler {
 	r.Use(clientIP(c.TrustedProxies))
 	// HEAD is answered by the GET routes (monitoring, curl -I).
 	r.Use(middleware.GetHead)
-	// cachehint decides the caching headers when they are written, from
-	// the route's declaration and what the handler did with the session
-	// (either order with clientsession works; outside reads naturally).
-	r.Use(cachehint.Middleware(cachehint.Options{
-		TagHeaders: []cachehint.TagHeader{cachehint.XKey}, // Varnish's xkey vmod, as in cachehint/varnish
-		OnConflict: func(r *http.Request, pattern, reason string) {
-			s.log.ErrorContext(r.Context(), "shared page downgraded to private", "pattern", pattern, "reason", reason)
-		},
-		Strict: c.Strict,
-	}))
+	// The one documented order: cachehint OUTSIDE the session middleware.
+	// cachehint decides the caching headers from the response headers the
+	// session middleware leaves (Set-Cookie, Vary: Cookie) and the route's
+	// declaration, so it must see the response after the session committed.
+	r.Use(cachehint.Middleware(cacheOptions(s.log, c.Strict)))
 	r.Use(c.Sessions.Middleware)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusNotFound, "There is no page here.")
@@ -127,8 +98,8 @@ func (s *site) routes(c siteConfig) http.Handler {
 		s.fail(w, r, http.StatusMethodNotAllowed, "This page does not accept "+r.Method+".")
 	})
 
-	// Shared pages: the same bytes for every user, personalised by the page
-	// script. These handlers must never touch the session.
+	// Shared pages (public.go): the same bytes for every user, personalised
+	// by the page script. These handlers never touch the session.
 	// ETag lets browsers revalidate (max-age=0) with a 304.
 	r.With(cachehint.Public(searchPolicy), cachehint.ETag).Get("/", s.search)
 	r.With(cachehint.Public(propertyPolicy), cachehint.ETag).Get("/properties/{id}", s.property)
@@ -137,15 +108,15 @@ func (s *site) routes(c siteConfig) http.Handler {
 		http.StripPrefix("/static/", http.FileServerFS(staticFiles())))
 	r.Handle(s.js.Path()+"*", s.js)
 
-	// Pages for one user.
+	// Pages for one user (private.go).
 	r.With(cachehint.Private()).Get("/selection", s.selectionPage)
 	r.With(cachehint.Private()).Get("/login", s.loginPage)
 	r.With(cachehint.NoStore()).Get("/healthz", s.healthz)
 
 	// State changes: every POST is checked by CrossOriginProtection (on the
 	// whole router) and the session-changing ones are rate-limited per IP.
-	login := limitByIP(or(c.LoginLimit, 10), s.tooMany)
-	sel := limitByIP(or(c.SelectionLimit, 60), s.tooMany)
+	login := limitByIP(cmp.Or(c.LoginLimit, 10), s.tooMany)
+	sel := limitByIP(cmp.Or(c.SelectionLimit, 60), s.tooMany)
 	r.Group(func(r chi.Router) {
 		r.Use(cachehint.NoStore())
 		r.With(login).Post("/login", s.login)
@@ -160,13 +131,6 @@ func (s *site) routes(c siteConfig) http.Handler {
 		s.fail(w, r, http.StatusForbidden, "This request came from another site and was refused.")
 	}))
 	return cop.Handler(r)
-}
-
-func or(n, def int) int {
-	if n > 0 {
-		return n
-	}
-	return def
 }
 
 // clientIP records the client address for the rate limiters: the TCP peer,

@@ -35,6 +35,8 @@ import (
 	"github.com/fullsession/fullsession/cachehint/varnish"
 	"github.com/fullsession/fullsession/internal/testkit/varnishtest"
 	"github.com/fullsession/fullsession/jsclient"
+
+	"github.com/fullsession/fullsession/examples/century/demo"
 )
 
 // Soak settings. The short version is what `go test` (and go_test.sh) runs.
@@ -530,9 +532,9 @@ func TestSoakThroughVarnish(t *testing.T) {
 	t.Cleanup(func() { stopUpdater(); <-updDone })
 
 	searches := []string{"/", "/?page=2", (Search{MinRooms: 3}).url()}
-	for _, c := range cityNames()[:4] {
+	for _, c := range demo.Cities()[:4] {
 		searches = append(searches, (Search{City: c}).url())
-		for _, ty := range typeNames()[:2] {
+		for _, ty := range demo.Types()[:2] {
 			searches = append(searches, (Search{City: c, Type: ty}).url())
 		}
 	}

@@ -1,3 +1,6 @@
+// store.go is the property database: SQLite schema, generation from the
+// demo data, and the queries the pages run.
+
 package main
 
 import (
@@ -13,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fullsession/fullsession/examples/century/demo"
 	_ "modernc.org/sqlite" // pure-Go SQLite driver: `go run` needs no C toolchain
 )
 
@@ -23,18 +27,10 @@ const schemaVersion = 1
 // pageSize is the number of properties on one search page.
 const pageSize = 20
 
-// Property is one listing.
+// Property is one listing: the generated facts and when they last changed.
 type Property struct {
-	ID          int64
-	City        string
-	District    string
-	Type        string
-	Rooms       int
-	Surface     int // m²
-	Price       int64
-	Status      string
-	Description string
-	UpdatedAt   time.Time
+	demo.Property
+	UpdatedAt time.Time
 }
 
 // Store is the property database: an SQLite file generated on first use.
@@ -206,7 +202,7 @@ func fill(ctx context.Context, db *sql.DB, count int64, log *slog.Logger) error 
 	now := time.Now().Unix()
 	step := max(count/10, 1)
 	for id := int64(1); id <= count; id++ {
-		p := generate(id)
+		p := demo.Generate(id)
 		if _, err := stmt.ExecContext(ctx, p.ID, p.City, p.District, p.Type, p.Rooms,
 			p.Surface, p.Price, p.Status, p.Description, now); err != nil {
 			return err

@@ -10,23 +10,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-)
 
-func TestGenerateIsDeterministic(t *testing.T) {
-	a, b := generate(42), generate(42)
-	assert.Equal(t, a, b)
-	assert.NotEqual(t, generate(42), generate(43))
-	for id := int64(1); id <= 500; id++ {
-		p := generate(id)
-		require.True(t, validCity(p.City), p.City)
-		require.True(t, validType(p.Type), p.Type)
-		require.Positive(t, p.Rooms)
-		require.GreaterOrEqual(t, p.Surface, 14)
-		require.GreaterOrEqual(t, p.Price, int64(10_000))
-		require.Contains(t, statuses, p.Status)
-		require.Contains(t, p.Description, p.City)
-	}
-}
+	"github.com/fullsession/fullsession/examples/century/demo"
+)
 
 func TestOpenStoreGeneratesThenReuses(t *testing.T) {
 	ctx := context.Background()
@@ -40,14 +26,12 @@ func TestOpenStoreGeneratesThenReuses(t *testing.T) {
 	assert.Contains(t, logs.String(), "percent=100", "progress is shown")
 	p, err := s.Get(ctx, 42)
 	require.NoError(t, err)
-	want := generate(42)
-	want.UpdatedAt = p.UpdatedAt
-	assert.Equal(t, want, p, "the row is the generated property")
+	assert.Equal(t, demo.Generate(42), p.Property, "the row is the generated property")
 	_, err = s.Get(ctx, 301)
 	assert.ErrorIs(t, err, errNotFound)
 
 	// A change survives a restart: the file is reused, not regenerated.
-	_, err = s.Update(ctx, 42, 123_000, statusSold)
+	_, err = s.Update(ctx, 42, 123_000, demo.StatusSold)
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
 	logs = syncBuf{}
@@ -57,7 +41,7 @@ func TestOpenStoreGeneratesThenReuses(t *testing.T) {
 	p, err = s.Get(ctx, 42)
 	require.NoError(t, err)
 	assert.Equal(t, int64(123_000), p.Price)
-	assert.Equal(t, statusSold, p.Status)
+	assert.Equal(t, demo.StatusSold, p.Status)
 	require.NoError(t, s.Close())
 
 	// Another count regenerates.
@@ -68,7 +52,7 @@ func TestOpenStoreGeneratesThenReuses(t *testing.T) {
 	assert.Contains(t, logs.String(), "file has 300 properties, want 200")
 	p, err = s.Get(ctx, 42)
 	require.NoError(t, err)
-	assert.Equal(t, generate(42).Price, p.Price)
+	assert.Equal(t, demo.Generate(42).Price, p.Price)
 	_, err = s.Get(ctx, 201)
 	assert.ErrorIs(t, err, errNotFound)
 	_, err = os.Stat(path + ".generating")

@@ -1,4 +1,11 @@
-package main
+// generate.go makes up the properties, deterministically.
+
+// Package demo makes up the century site's data: 100,000 deterministic
+// properties (Generate), their pictures (WritePicture) and a real estate
+// market that keeps changing prices and statuses (Market). Nothing in it
+// knows about sessions or caches; a real site would replace it with its own
+// database and back office.
+package demo
 
 import (
 	"fmt"
@@ -6,10 +13,10 @@ import (
 	"strings"
 )
 
-// genSeed fixes the generated data set: property N is the same on every
+// Seed fixes the generated data set: property N is the same on every
 // machine and for every -count, because each property draws from its own
-// PRNG stream seeded with (genSeed, N).
-const genSeed = 0x63656e7475727921 // "century!"
+// PRNG stream seeded with (Seed, N).
+const Seed = 0x63656e7475727921 // "century!"
 
 // city is a generation input: where properties are, and what a square metre
 // costs there (in euros, roughly).
@@ -49,17 +56,31 @@ var propertyTypes = []propertyType{
 	{"villa", 5, 10, 25, 40, 1.35},
 }
 
-// Statuses a property can have; the updater moves properties between them.
+// Statuses a property can have; the Market moves properties between them.
 const (
-	statusAvailable  = "available"
-	statusUnderOffer = "under offer"
-	statusSold       = "sold"
+	StatusAvailable  = "available"
+	StatusUnderOffer = "under offer"
+	StatusSold       = "sold"
 )
 
-var statuses = []string{statusAvailable, statusUnderOffer, statusSold}
+// Statuses lists every status.
+var Statuses = []string{StatusAvailable, StatusUnderOffer, StatusSold}
 
-// cityNames and typeNames list the search form's choices, in display order.
-func cityNames() []string {
+// Property is one generated listing.
+type Property struct {
+	ID          int64
+	City        string
+	District    string
+	Type        string
+	Rooms       int
+	Surface     int // m²
+	Price       int64
+	Status      string
+	Description string
+}
+
+// Cities and Types list the search form's choices, in display order.
+func Cities() []string {
 	out := make([]string, len(cities))
 	for i, c := range cities {
 		out[i] = c.Name
@@ -67,7 +88,8 @@ func cityNames() []string {
 	return out
 }
 
-func typeNames() []string {
+// Types lists the property types, in display order (lower case).
+func Types() []string {
 	out := make([]string, len(propertyTypes))
 	for i, t := range propertyTypes {
 		out[i] = t.Name
@@ -75,39 +97,44 @@ func typeNames() []string {
 	return out
 }
 
-func validCity(s string) bool {
+// City returns the city named s, compared case-insensitively ("paris",
+// "PARIS" and "Paris" are Paris), and reports whether there is one.
+func City(s string) (string, bool) {
 	for _, c := range cities {
-		if c.Name == s {
-			return true
+		if strings.EqualFold(c.Name, s) {
+			return c.Name, true
 		}
 	}
-	return false
+	return "", false
 }
 
-func validType(s string) bool {
+// Type returns the property type named s, compared case-insensitively, and
+// reports whether there is one.
+func Type(s string) (string, bool) {
 	for _, t := range propertyTypes {
-		if t.Name == s {
-			return true
+		if strings.EqualFold(t.Name, s) {
+			return t.Name, true
 		}
 	}
-	return false
+	return "", false
 }
 
-// generate returns property id, deterministically.
-func generate(id int64) Property {
-	r := rand.New(rand.NewPCG(genSeed, uint64(id)))
+// Generate returns property id. It depends on id and Seed only: property N
+// is the same on every machine and for any number of properties.
+func Generate(id int64) Property {
+	r := rand.New(rand.NewPCG(Seed, uint64(id)))
 	c := cities[r.IntN(len(cities))]
 	t := propertyTypes[r.IntN(len(propertyTypes))]
 	rooms := t.MinRooms + r.IntN(t.MaxRooms-t.MinRooms+1)
 	surface := rooms * (t.MinM2PerRoom + r.IntN(t.MaxM2R-t.MinM2PerRoom+1))
 	perM2 := float64(c.PerM2) * t.Factor * (0.75 + 0.5*r.Float64())
 	price := int64(perM2*float64(surface)/1000) * 1000
-	status := statusAvailable
+	status := StatusAvailable
 	switch x := r.IntN(100); {
 	case x < 5:
-		status = statusSold
+		status = StatusSold
 	case x < 20:
-		status = statusUnderOffer
+		status = StatusUnderOffer
 	}
 	p := Property{
 		ID:       id,

@@ -1,4 +1,6 @@
-package main
+// picture.go draws the placeholder picture of a property.
+
+package demo
 
 import (
 	"fmt"
@@ -6,12 +8,12 @@ import (
 	"math/rand/v2"
 )
 
-// writePicture draws the placeholder picture of property p as SVG: a sky,
+// WritePicture draws the placeholder picture of a property as SVG: a sky,
 // a building shaped after the property type, one lit window per room. It
 // depends on the id, type and rooms only, which never change, so it can be
 // cached for long.
-func writePicture(w io.Writer, id int64, typ string, rooms int) {
-	r := rand.New(rand.NewPCG(genSeed^0x5ec7, uint64(id)))
+func WritePicture(w io.Writer, id int64, typ string, rooms int) {
+	r := rand.New(rand.NewPCG(Seed^0x5ec7, uint64(id)))
 	hue := r.IntN(360)
 	wall := fmt.Sprintf("hsl(%d,35%%,%d%%)", (hue+180)%360, 62+r.IntN(18))
 	roof := fmt.Sprintf("hsl(%d,45%%,32%%)", (hue+20)%360)
@@ -22,7 +24,7 @@ func writePicture(w io.Writer, id int64, typ string, rooms int) {
 	fmt.Fprint(w, `<rect y="330" width="600" height="70" fill="#8fb67a"/>`)
 
 	// Building size: houses are wide and low, flats tall and narrow.
-	floors, cols := 1, max(rooms, 1)
+	var floors, cols int
 	switch typ {
 	case "apartment", "studio", "loft":
 		floors = 3 + r.IntN(3)

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/fullsession/fullsession/examples/century/demo"
 )
 
 // recordingPurger is a unit-test double; the end-to-end test purges a real
@@ -37,13 +39,13 @@ func TestUpdaterApplyPurges(t *testing.T) {
 	store := freshStore(t, 100)
 	pg := &recordingPurger{}
 	u := newUpdater(store, pg, 1, slog.New(slog.DiscardHandler))
-	p, err := u.Apply(context.Background(), 42, 777_000, statusUnderOffer)
+	p, err := u.Apply(context.Background(), 42, 777_000, demo.StatusUnderOffer)
 	require.NoError(t, err)
 	assert.Equal(t, int64(777_000), p.Price)
-	assert.Equal(t, statusUnderOffer, p.Status)
+	assert.Equal(t, demo.StatusUnderOffer, p.Status)
 	assert.Equal(t, []string{"property-42"}, pg.seen())
 
-	_, err = u.Apply(context.Background(), 4242, 1, statusSold)
+	_, err = u.Apply(context.Background(), 4242, 1, demo.StatusSold)
 	assert.ErrorIs(t, err, errNotFound)
 	assert.Len(t, pg.seen(), 1, "nothing to purge for an unknown id")
 }
@@ -63,14 +65,14 @@ func TestUpdaterRun(t *testing.T) {
 	for id := int64(1); id <= 20; id++ {
 		p, err := store.Get(context.Background(), id)
 		require.NoError(t, err)
-		g := generate(id)
+		g := demo.Generate(id)
 		if p.Price != g.Price || p.Status != g.Status {
 			changed++
 		}
 		assert.Positive(t, p.Price)
-		assert.Contains(t, statuses, p.Status)
+		assert.Contains(t, demo.Statuses, p.Status)
 	}
-	assert.Greater(t, changed, 5, "the updater changes prices and statuses")
+	assert.Greater(t, changed, 5, "the updater changes prices and demo.Statuses")
 
 	// Rate zero: Run returns at once.
 	stopped := make(chan struct{})
@@ -82,13 +84,6 @@ func TestUpdaterRun(t *testing.T) {
 	}
 }
 
-func TestNextStatus(t *testing.T) {
-	assert.Equal(t, statusUnderOffer, nextStatus(statusAvailable, 0))
-	assert.Equal(t, statusSold, nextStatus(statusUnderOffer, 2))
-	assert.Equal(t, statusAvailable, nextStatus(statusUnderOffer, 3))
-	assert.Equal(t, statusAvailable, nextStatus(statusSold, 0))
-}
-
 type failingPurger struct{}
 
 func (failingPurger) Purge(context.Context, ...string) error { return errors.New("connection refused") }
@@ -98,7 +93,7 @@ func TestUpdaterPurgeFailureWarnsOnce(t *testing.T) {
 	var logs syncBuf
 	u := newUpdater(store, failingPurger{}, 1, slog.New(slog.NewTextHandler(&logs, nil)))
 	for id := int64(1); id <= 3; id++ {
-		p, err := u.Apply(context.Background(), id, 5000, statusSold)
+		p, err := u.Apply(context.Background(), id, 5000, demo.StatusSold)
 		require.NoError(t, err, "the change is made even when the purge fails")
 		assert.Equal(t, int64(5000), p.Price)
 	}
