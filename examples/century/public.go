@@ -19,18 +19,24 @@ import (
 	"github.com/fullsession/fullsession/examples/century/demo"
 )
 
-type pager struct{ Prev, Next string }
+// pager links to the neighbouring pages of a search; empty: none.
+type pager struct{ First, Prev, Next string }
 
 type searchBody struct {
 	Query       Search
 	Results     Results
+	Notes       []string // what the URL asked for that the search dropped
 	Cities      []string
 	Types       []string
 	RoomChoices []int
 	Self        string
-	Pager       *pager
+	Pager       pager
 }
 
+// search lists the properties matching the URL's search. A URL that is not
+// the canonical one of its nearest valid search is redirected there (301),
+// so every search is one cache object; the notes it carries say what was
+// dropped.
 func (s *site) search(w http.ResponseWriter, r *http.Request) {
 	q := parseSearch(r.URL.Query())
 	if canon := q.encode(); canon != r.URL.RawQuery {
@@ -44,19 +50,22 @@ func (s *site) search(w http.ResponseWriter, r *http.Request) {
 	}
 	tagProperties(r, res.Properties)
 	body := searchBody{
-		Query: q, Results: res, Cities: demo.Cities(), Types: demo.Types(),
+		Query: q, Results: res, Notes: noteText(q.Notes), Cities: demo.Cities(), Types: demo.Types(),
 		RoomChoices: []int{1, 2, 3, 4, 5, 6}, Self: q.url(),
 	}
-	if res.Pages > 1 {
-		body.Pager = &pager{}
-		if res.Page > 1 {
-			prev := q
-			prev.Page = res.Page - 1
+	first := q.filters()
+	if !res.First {
+		body.Pager.First = first.url()
+	}
+	if n := len(res.Properties); n > 0 {
+		if !res.First {
+			prev := first
+			prev.Before = res.Properties[0].ID
 			body.Pager.Prev = prev.url()
 		}
-		if res.Page < res.Pages {
-			next := q
-			next.Page = res.Page + 1
+		if res.More {
+			next := first
+			next.After = res.Properties[n-1].ID
 			body.Pager.Next = next.url()
 		}
 	}

@@ -531,7 +531,7 @@ func TestSoakThroughVarnish(t *testing.T) {
 	go func() { defer close(updDone); upd.Run(updCtx) }()
 	t.Cleanup(func() { stopUpdater(); <-updDone })
 
-	searches := []string{"/", "/?page=2", (Search{MinRooms: 3}).url()}
+	searches := []string{"/", (Search{After: 20}).url(), (Search{MinRooms: 3}).url()}
 	for _, c := range demo.Cities()[:4] {
 		searches = append(searches, (Search{City: c}).url())
 		for _, ty := range demo.Types()[:2] {

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -38,6 +39,9 @@ type Store struct {
 	db    *sql.DB
 	get   *sql.Stmt // prepared once: Get serves every property page miss
 	count int64
+	// health is a pool of one connection of its own for Ping, so that a
+	// health check never queues behind the pages' queries in db.
+	health *sql.DB
 }
 
 // errNotFound is returned for an unknown property id.
@@ -73,7 +77,15 @@ func OpenStore(ctx context.Context, path string, count int64, log *slog.Logger) 
 		db.Close()
 		return nil, fmt.Errorf("century: prepare property query: %w", err)
 	}
-	return &Store{db: db, get: get, count: count}, nil
+	health, err := openDB(path)
+	if err != nil {
+		get.Close()
+		db.Close()
+		return nil, err
+	}
+	health.SetMaxOpenConns(1)
+	health.SetMaxIdleConns(1)
+	return &Store{db: db, get: get, count: count, health: health}, nil
 }
 
 func dsn(path string) string {
@@ -226,6 +238,7 @@ func fill(ctx context.Context, db *sql.DB, count int64, log *slog.Logger) error 
 // Close closes the database.
 func (s *Store) Close() error {
 	s.get.Close()
+	s.health.Close()
 	return s.db.Close()
 }
 
@@ -291,22 +304,12 @@ func (s *Store) GetMany(ctx context.Context, ids []int64) ([]Property, error) {
 	return out, nil
 }
 
-// Search is a validated search: zero fields are no filter.
-type Search struct {
-	City     string
-	Type     string
-	MinPrice int64
-	MaxPrice int64
-	MinRooms int
-	Page     int // 1-based; 0 means 1
-}
-
 // Results is one page of search results.
 type Results struct {
 	Properties []Property
-	Total      int
-	Page       int
-	Pages      int
+	Total      int  // matches of the search's filters, on every page
+	First      bool // this is the first page
+	More       bool // there are matches after the last one shown
 }
 
 func (q Search) where() (string, []any) {
@@ -334,29 +337,67 @@ func (q Search) where() (string, []any) {
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
-// Find runs a search and returns the requested page.
+// Find returns one page of q: up to pageSize matches in id order, after
+// q.After, before q.Before, or from the first. It seeks on the id (keyset
+// pagination), so a page deep in the results costs what the first one does:
+// no OFFSET walks over the matches before it. When fewer than a page of
+// matches lie before q.Before, Find returns the first page instead.
 func (s *Store) Find(ctx context.Context, q Search) (Results, error) {
 	where, args := q.where()
 	var res Results
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM properties`+where, args...).Scan(&res.Total); err != nil {
 		return res, err
 	}
-	res.Pages = max((res.Total+pageSize-1)/pageSize, 1)
-	res.Page = min(max(q.Page, 1), res.Pages)
-	rows, err := s.db.QueryContext(ctx, `SELECT `+propertyColumns+` FROM properties`+where+
-		` ORDER BY id LIMIT ? OFFSET ?`, append(args, pageSize, (res.Page-1)*pageSize)...)
-	if err != nil {
+	var err error
+	switch {
+	case q.After > 0:
+		res.Properties, err = s.list(ctx, where, args, "id > ?", q.After, "ASC")
+		res.More = len(res.Properties) > pageSize
+		res.Properties = res.Properties[:min(len(res.Properties), pageSize)]
 		return res, err
+	case q.Before > 0:
+		res.Properties, err = s.list(ctx, where, args, "id < ?", q.Before, "DESC")
+		if err != nil || len(res.Properties) > pageSize {
+			res.Properties = res.Properties[:min(len(res.Properties), pageSize)]
+			slices.Reverse(res.Properties)
+			res.More = true
+			return res, err
+		}
+	}
+	// "id > 0" gives the first page the plan of the others (a seek on the
+	// id), instead of sorting every match of an indexed filter.
+	res.First = true
+	res.Properties, err = s.list(ctx, where, args, "id > ?", 0, "ASC")
+	res.More = len(res.Properties) > pageSize
+	res.Properties = res.Properties[:min(len(res.Properties), pageSize)]
+	return res, err
+}
+
+// list returns up to pageSize+1 matches of where (with its args) and the
+// seek condition cond (with its argument seek), ordered by id in order.
+// The extra row tells whether there is more.
+func (s *Store) list(ctx context.Context, where string, args []any, cond string, seek int64, order string) ([]Property, error) {
+	if where == "" {
+		where = " WHERE " + cond
+	} else {
+		where += " AND " + cond
+	}
+	args = append(slices.Clip(args), seek)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+propertyColumns+` FROM properties`+where+
+		` ORDER BY id `+order+` LIMIT ?`, append(slices.Clip(args), pageSize+1)...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
+	var out []Property
 	for rows.Next() {
 		p, err := scanProperty(rows)
 		if err != nil {
-			return res, err
+			return nil, err
 		}
-		res.Properties = append(res.Properties, p)
+		out = append(out, p)
 	}
-	return res, rows.Err()
+	return out, rows.Err()
 }
 
 // Update sets a property's price and status, and returns the new row.
@@ -372,10 +413,13 @@ func (s *Store) Update(ctx context.Context, id, price int64, status string) (Pro
 	return s.Get(ctx, id)
 }
 
-// Ping reports whether the database answers.
+// Ping reports whether the database answers, within 2 s. It runs on a
+// connection of its own: a burst of slow searches does not delay it.
 func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
 	var one int
-	return s.db.QueryRowContext(ctx, `SELECT 1`).Scan(&one)
+	return s.health.QueryRowContext(ctx, `SELECT 1`).Scan(&one)
 }
 
 // parseID parses a property id from a URL or form: a positive decimal
