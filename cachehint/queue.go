@@ -278,6 +278,10 @@ func (q *PurgeQueue) attempt(ctx context.Context, t *purgeTarget) error {
 	cancel()
 
 	q.mu.Lock()
+	if err != nil && ctx.Err() != nil {
+		q.mu.Unlock() // stopped (Run's or Flush's ctx): not the target's failure
+		return err
+	}
 	if err != nil {
 		t.failures++
 		t.retryAt = time.Now().Add(q.backoff(t.failures))

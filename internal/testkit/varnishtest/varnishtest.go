@@ -306,6 +306,14 @@ func (v *Varnish) UseVCL(name, src, backend string) error {
 	return err
 }
 
+// Pause stops varnishd and its cache process with SIGSTOP, as a hung
+// server: connections are accepted by the kernel but never answered.
+// Resume continues it, with its cache intact.
+func (v *Varnish) Pause() error { return syscall.Kill(-v.cmd.Process.Pid, syscall.SIGSTOP) }
+
+// Resume continues a paused varnishd (SIGCONT).
+func (v *Varnish) Resume() error { return syscall.Kill(-v.cmd.Process.Pid, syscall.SIGCONT) }
+
 // Log returns what varnishd printed so far.
 func (v *Varnish) Log() string { return v.log.String() }
 
@@ -314,6 +322,7 @@ func (v *Varnish) Log() string { return v.log.String() }
 func (v *Varnish) stop() {
 	pgid := v.cmd.Process.Pid
 	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	_ = syscall.Kill(-pgid, syscall.SIGCONT) // in case the test paused it
 	select {
 	case <-v.done:
 	case <-time.After(10 * time.Second):
