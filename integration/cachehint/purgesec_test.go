@@ -337,3 +337,27 @@ func TestVarnishCookieOrder(t *testing.T) {
 		t.Errorf("first session.lang at the origin: %v %v, want GOOD", c, err)
 	}
 }
+
+// TestVarnishTagRegexMatchesValidTag checks the VCL's tag-list regex
+// against cachehint.ValidTag, one character at a time, for PURGE and BAN.
+func TestVarnishTagRegexMatchesValidTag(t *testing.T) {
+	v := startTagStack(t)
+	var chars []byte
+	for c := 0x21; c <= 0xff; c++ {
+		if c != 0x7f {
+			chars = append(chars, byte(c))
+		}
+	}
+	for _, c := range chars {
+		tag := "a" + string([]byte{c}) + "b"
+		want := http.StatusBadRequest
+		if cachehint.ValidTag(tag) {
+			want = http.StatusOK
+		}
+		for _, h := range [][2]string{{"PURGE", "xkey-purge"}, {"BAN", "xkey-ban"}} {
+			if s := send(t, client, h[0], v.PurgeURL+"/", h[1], tag+" \tok"); s != want {
+				t.Errorf("%s %q: status %d, want %d", h[0], tag, s, want)
+			}
+		}
+	}
+}
