@@ -5,7 +5,7 @@
 //		URL:    "redis://127.0.0.1:6379/0",
 //		MaxAge: 24 * time.Hour, // the Manager's MaxAge
 //	})
-//	m := clientsession.New(clientsession.Options{Keys: keys, MaxAge: 24 * time.Hour, Revoker: rv})
+//	m, err := clientsession.New(clientsession.Options{Keys: keys, MaxAge: 24 * time.Hour, Revoker: rv})
 //	// at logout:
 //	if err := rv.Revoke(r.Context(), userID, time.Now()); err != nil {
 //		// not recorded: do not say "logged out everywhere"
