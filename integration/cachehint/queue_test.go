@@ -219,9 +219,11 @@ func TestPurgeQueueTwoVarnish(t *testing.T) {
 
 // BenchmarkPurgeToFresh measures the time from Enqueue until a GET through
 // each of two Varnish instances shows the new content, under a background
-// load (8 clients reading random pages, mostly cache hits, and an updater
-// changing and purging 200 other pages a second), and reports p50 and p99
-// (target: p99 <= 1 s).
+// load (16 clients reading Zipf-distributed pages, mostly cache hits, as
+// cachebench does, and an updater changing and purging 200 other pages a
+// second), and reports p50 and p99 (target: p99 <= 1 s).
+//
+//	cd integration && go test -run '^$' -bench PurgeToFresh -benchtime=500x ./cachehint/
 func BenchmarkPurgeToFresh(b *testing.B) {
 	o, vs, _ := fleet(b, 2)
 	const pages = 2000
@@ -233,16 +235,19 @@ func BenchmarkPurgeToFresh(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go q.Run(ctx)
-	// Background load: 8 clients reading random pages through both caches.
+	// Background load shaped like cachebench's: 16 clients reading pages
+	// through both caches, Zipf-distributed (s = 1.1) over the pages.
 	var load sync.WaitGroup
 	var loadReqs atomic.Int64
-	for c := 0; c < 8; c++ {
+	for c := 0; c < 16; c++ {
 		load.Add(1)
 		go func() {
 			defer load.Done()
+			r := rand.New(rand.NewPCG(uint64(c), 1))
+			zipf := rand.NewZipf(r, 1.1, 1, pages-1)
 			for ctx.Err() == nil {
-				v := vs[rand.IntN(len(vs))]
-				if _, err := fetch(b, v.URL+"/v/"+tags[rand.IntN(pages)]); err == nil {
+				v := vs[r.IntN(len(vs))]
+				if _, err := fetch(b, v.URL+"/v/"+tags[zipf.Uint64()]); err == nil {
 					loadReqs.Add(1)
 				}
 			}
