@@ -259,7 +259,7 @@ func TestPartition(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	eventually(t, 5*timeout, "a notices the partition (documented: about 3 Timeouts)", func() bool {
+	eventually(t, 6*timeout, "a notices the partition (documented: about 3 Timeouts)", func() bool {
 		_, err := a.NotBefore(ctx, "alice")
 		return errors.Is(err, redisrevoke.ErrUnavailable)
 	})
