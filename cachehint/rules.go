@@ -38,8 +38,11 @@ func (c *config) apply(h http.Header, f facts, drop func(tag, reason string)) (s
 	// handler's own Cache-Control lets shared caches store it. (A session
 	// Set-Cookie from clientsession comes with its own "private,
 	// no-store", so then only the route counts.)
+	// A Cache-Control that only restricts (scs's no-cache="Set-Cookie")
+	// asks for nothing, so it is no conflict.
 	ownShared := ownSet && !httpcache.HasToken(own, "private") && !httpcache.HasToken(own, "no-store")
-	meantShared := mode == ModePublic || ownShared
+	ownAsks := ownShared && (httpcache.HasToken(own, "public") || httpcache.HasToken(own, "s-maxage") || httpcache.HasToken(own, "max-age"))
+	meantShared := mode == ModePublic || ownAsks
 
 	switch {
 	case f.status >= 500:
