@@ -88,7 +88,10 @@ func TestPublicRouteSessionLibraries(t *testing.T) {
 	}
 	libs := map[string]lib{
 		"clientsession": {m.Middleware,
-			func(r *http.Request) string { v, _, _ := clientsession.Get[string](clientsession.From(r), "user"); return v },
+			func(r *http.Request) string {
+				v, _, _ := clientsession.Get[string](clientsession.From(r), "user")
+				return v
+			},
 			func(w http.ResponseWriter, r *http.Request, v string) { _ = clientsession.From(r).Set("user", v) }},
 		"scs": {sm.LoadAndSave,
 			func(r *http.Request) string { return sm.GetString(r.Context(), "user") },
