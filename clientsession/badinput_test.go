@@ -33,11 +33,13 @@ func TestBadInputMatrix(t *testing.T) {
 	exp := now + 3600
 	userJS := []byte(`{"surname":"Lee","name":"Ann"}`)
 
+	// Values of an anonymous session (no subject key: unbound).
+	at := func(exp int64) meta { return meta{exp: exp, issued: now * 1000, seen: now} }
 	signed := func(k *key, name string, exp int64) string {
-		return string(appendSigned(nil, k, name, exp, userJS))
+		return string(appendSigned(nil, k, name, at(exp), userJS))
 	}
 	sealed := func(k *key, name string, exp int64, js string) string {
-		return string(appendPrivate(nil, k, name, exp, []byte(js)))
+		return string(appendPrivate(nil, k, name, at(exp), []byte(js)))
 	}
 	goodUser := signed(k, "session.user", exp)
 	goodID := sealed(k, "session._id", exp, `7`)
@@ -88,7 +90,7 @@ func TestBadInputMatrix(t *testing.T) {
 		{"signed under a retired key", "user", "session.user=" + signed(rk, "session.user", exp)},
 		{"signed without mac", "user", fmt.Sprintf("session.user=s1.%d.%s", exp, appendPublic(nil, userJS))},
 		{"signed as plain public json", "user", "session.user=" + string(appendPublic(nil, userJS))},
-		{"signed future version", "user", "session.user=s2." + goodUser[3:]},
+		{"signed future version", "user", "session.user=s3." + goodUser[3:]},
 		{"public raw json from a careless script", "bad", `session.bad={"name":"Ann Lee, Jr"}`},
 		{"public invalid percent escape", "bad", "session.bad=%22%ZZ%22"},
 		{"public truncated percent escape", "bad", "session.bad=%22a%2"},

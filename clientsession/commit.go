@@ -216,9 +216,10 @@ func (s *Session) setCookie(e *entry) string {
 		value, maxAge = "", 0
 	case e.op == opSet:
 	case e.old && e.state == stValid:
-		// Rotation: re-seal under Keys[0], keeping the original expiry.
-		value = s.encode(name, e.key, e.exp, e.js)
-		maxAge = e.exp - s.m.now().Unix()
+		// Rotation, format upgrade or idle renewal: re-seal under Keys[0]
+		// in the current version, keeping the original expiry.
+		value = s.seal(name, e.key, e.meta, e.js)
+		maxAge = e.meta.exp - s.m.now().Unix()
 		if maxAge <= 0 || len(name)+len(value) > MaxCookieSize {
 			return ""
 		}

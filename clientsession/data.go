@@ -14,8 +14,8 @@ type entry struct {
 
 	state uint8  // of the received value: stUnread, stValid, stInvalid
 	js    []byte // decoded JSON (valid received value, or pending Set)
-	exp   int64  // expiry of a Signed/Private received value
-	old   bool   // verified under an older key: re-seal on commit
+	meta  meta   // of a Signed/Private value: received, or pending Set
+	old   bool   // re-seal on commit: older key or version, or idle renewal
 
 	op  uint8  // opNone, opSet, opDelete
 	out string // encoded value to send for opSet
@@ -106,20 +106,17 @@ func (s *Session) decode(e *entry) {
 		return
 	}
 	p := s.m.Protection(e.key)
-	js, exp, ki, err := s.open(e, p)
-	if err == nil && p != Public {
-		err = s.checkRevoked(exp)
-	}
+	js, err := s.openEntry(e, p) // bind.go
 	if err != nil {
 		e.state = stInvalid
 		s.m.onInvalid(s.req, e.key, &FormatError{Cookie: e.name, Protection: p, Err: err})
 		return
 	}
-	e.state, e.js, e.exp, e.old = stValid, js, exp, ki > 0
+	e.state, e.js = stValid, js
 }
 
 // open decodes, verifies or opens the received value of e.
-func (s *Session) open(e *entry, p Protection) (js []byte, exp int64, ki int, err error) {
+func (s *Session) open(e *entry, p Protection) (js []byte, m meta, ki int, err error) {
 	if s.arena == nil {
 		s.arena = s.buf[:0] // the Session is on the heap already: no allocation
 	}
@@ -130,11 +127,11 @@ func (s *Session) open(e *entry, p Protection) (js []byte, exp int64, ki int, er
 		// JSON syntax is left to Get's json.Unmarshal, which checks it anyway.
 		s.arena, js, err = unescapePublic(s.arena, e.raw)
 	case p == Signed:
-		s.arena, js, exp, ki, err = openSigned(s.arena, s.m.keys, e.name, e.raw, s.m.now().Unix())
+		s.arena, js, m, ki, err = openSigned(s.arena, s.m.keys, e.name, e.raw, s.m.now().Unix())
 	default:
-		s.arena, js, exp, ki, err = openPrivate(s.arena, s.m.keys, e.name, e.raw, s.m.now().Unix())
+		s.arena, js, m, ki, err = openPrivate(s.arena, s.m.keys, e.name, e.raw, s.m.now().Unix())
 	}
-	return js, exp, ki, err
+	return js, m, ki, err
 }
 
 // value returns the JSON of key as this response will leave it, or nil.

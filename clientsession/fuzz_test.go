@@ -49,7 +49,7 @@ func FuzzOpenSigned(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add("session.user", s)
 	}
-	f.Add("session.user", string(appendSigned(nil, ks[0], "session.user", vectorExpiry, []byte(`{"a":"b, c"}`))))
+	f.Add("session.user", string(appendSigned(nil, ks[0], "session.user", meta{exp: vectorExpiry, issued: 1, seen: 1}, []byte(`{"a":"b, c"}`))))
 	f.Fuzz(func(t *testing.T, name, v string) {
 		_, js, _, _, err := openSigned(nil, ks, name, v, vectorNow)
 		if err == nil && strings.Contains(v, "s1.") && !strings.Contains(v, "o9lX") && len(js) > 0 {
@@ -67,11 +67,11 @@ func FuzzOpenPrivate(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add("session._id", s)
 	}
-	f.Add("session._id", string(appendPrivate(nil, ks[0], "session._id", vectorExpiry, []byte(`7`))))
+	f.Add("session._id", string(appendPrivate(nil, ks[0], "session._id", meta{exp: vectorExpiry, issued: 1, seen: 1}, []byte(`7`))))
 	f.Fuzz(func(t *testing.T, name, v string) {
-		_, js, exp, _, err := openPrivate(nil, ks, name, v, vectorNow)
-		if err == nil && (exp <= vectorNow || len(js) == 0) {
-			t.Fatalf("opened an expired or empty value: exp %d", exp)
+		_, js, m, _, err := openPrivate(nil, ks, name, v, vectorNow)
+		if err == nil && (m.exp <= vectorNow || len(js) == 0) {
+			t.Fatalf("opened an expired or empty value: exp %d", m.exp)
 		}
 	})
 }

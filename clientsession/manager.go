@@ -128,28 +128,40 @@ type Options struct {
 	Revoker Revoker
 
 	// SubjectKey is the key whose value names the subject for Revoker.
-	// Default "_auth_user_id".
+	// Default "_auth_user_id". Setting it is a login: the session gets a
+	// new session id, and every Signed and Private value is bound to it;
+	// a value of another login then reads as absent (see Session.Renew
+	// and FORMAT.md §5).
 	SubjectKey string
+
+	// IdleTimeout, when positive, voids a Signed or Private value that
+	// has not been renewed for that long, even before MaxAge. A value that
+	// a handler reads with less than half of the window left is re-sealed
+	// in the same response with a new last-seen time; its absolute expiry
+	// stays. Pages served from a cache do not renew. Default 0: off;
+	// otherwise at least 2s.
+	IdleTimeout time.Duration
 }
 
 // Manager holds a validated configuration and provides the middleware. It
 // is safe for concurrent use.
 type Manager struct {
-	keys       []*key
-	prefix     string
-	path       string
-	domain     string
-	secure     bool
-	sameSite   http.SameSite
-	maxAge     time.Duration
-	maxTotal   int
-	protect    map[string]Protection
-	onInvalid  func(r *http.Request, key string, err error)
-	onLateUse  func(r *http.Request, op, key string)
-	revoker    Revoker
-	subjectKey string
-	attrs      string // "; Path=/; Secure; SameSite=Lax", shared by every Set-Cookie
-	now        func() time.Time
+	keys        []*key
+	prefix      string
+	path        string
+	domain      string
+	secure      bool
+	sameSite    http.SameSite
+	maxAge      time.Duration
+	maxTotal    int
+	protect     map[string]Protection
+	onInvalid   func(r *http.Request, key string, err error)
+	onLateUse   func(r *http.Request, op, key string)
+	revoker     Revoker
+	subjectKey  string
+	idleTimeout time.Duration
+	attrs       string // "; Path=/; Secure; SameSite=Lax", shared by every Set-Cookie
+	now         func() time.Time
 }
 
 // New validates o and returns a Manager. It reports an error for missing or
@@ -163,6 +175,10 @@ func New(o Options) (*Manager, error) {
 		secure: !o.Insecure, sameSite: o.SameSite, maxAge: o.MaxAge, maxTotal: o.MaxTotalSize,
 		onInvalid: o.OnInvalid, now: time.Now,
 		revoker: o.Revoker, subjectKey: cmp.Or(o.SubjectKey, DefaultSubjectKey),
+		idleTimeout: o.IdleTimeout,
+	}
+	if o.IdleTimeout != 0 && o.IdleTimeout < 2*time.Second {
+		return nil, fmt.Errorf("clientsession: IdleTimeout %v: use 0 (off) or at least 2s", o.IdleTimeout)
 	}
 	seen := map[[keyIDLen]byte]bool{}
 	for i, s := range o.Keys {

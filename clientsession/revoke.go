@@ -1,3 +1,5 @@
+// revoke.go holds revocation: the Revoker interface, the per-request
+// check of issue times against it, and MemoryRevoker.
 package clientsession
 
 import (
@@ -35,47 +37,44 @@ const DefaultSubjectKey = "_auth_user_id"
 
 // revocation caches, for one request, the subject's NotBefore.
 type revocation struct {
-	notBefore int64 // Unix seconds; 0 for none
+	notBefore int64 // Unix milliseconds; 0 for none
 	err       error
 }
 
-// checkRevoked reports errRevoked when a value with expiry exp was issued
-// before the subject's NotBefore. The issue time is the expiry less
-// MaxAge (FORMAT.md §5). A Revoker error voids the value: fail closed.
-func (s *Session) checkRevoked(exp int64) error {
+// checkRevoked reports errRevoked when a value of e issued at issued
+// (Unix ms) predates the subject's NotBefore, compared to the millisecond:
+// a value issued in the same millisecond as the revocation, or later,
+// stays valid (FORMAT.md §5). The subject key's own value (js) names the
+// subject; other values reach this check only when bound to it. A Revoker
+// error voids the value: fail closed.
+func (s *Session) checkRevoked(e *entry, issued int64, js []byte) error {
 	if s.m.revoker == nil {
 		return nil
 	}
 	if s.revoked == nil {
-		s.revoked = s.lookupRevocation()
+		if e.key != s.m.subjectKey {
+			return nil // an unbound value and no valid subject: nobody's
+		}
+		s.revoked = s.lookupRevocation(subjectOf(js))
 	}
 	switch {
 	case s.revoked.err != nil:
 		return s.revoked.err
-	case exp-int64(s.m.maxAge/time.Second) < s.revoked.notBefore:
+	case issued < s.revoked.notBefore:
 		return errRevoked
 	}
 	return nil
 }
 
-func (s *Session) lookupRevocation() *revocation {
-	i := s.find(s.m.subjectKey)
-	if i < 0 || !s.entries[i].in {
-		return &revocation{}
-	}
-	e := &s.entries[i]
-	js, _, _, err := s.open(e, s.m.Protection(e.key))
-	if err != nil {
-		return &revocation{}
-	}
-	nb, err := s.m.revoker.NotBefore(s.req.Context(), subjectOf(js))
+func (s *Session) lookupRevocation(subject string) *revocation {
+	nb, err := s.m.revoker.NotBefore(s.req.Context(), subject)
 	if err != nil {
 		return &revocation{err: &revokerError{err}}
 	}
 	if nb.IsZero() {
 		return &revocation{}
 	}
-	return &revocation{notBefore: nb.Unix()}
+	return &revocation{notBefore: nb.UnixMilli()}
 }
 
 // subjectOf turns the subject key's JSON into a string: a JSON string
@@ -108,8 +107,9 @@ func NewMemoryRevoker(maxAge time.Duration) *MemoryRevoker {
 }
 
 // Revoke voids every Signed and Private value issued to subject before
-// at. Call it at logout or password change with time.Now(). Values issued
-// in the same second as at stay valid, so an immediate new login works.
+// at, to the millisecond. Call it at logout or password change with
+// time.Now(). Values issued at or after at (a new login, or Session.Renew
+// right after the Revoke) stay valid.
 func (r *MemoryRevoker) Revoke(subject string, at time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

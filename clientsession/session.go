@@ -27,6 +27,7 @@ type Session struct {
 	arena     []byte // decoded values of all keys; starts in buf
 	buf       [256]byte
 	revoked   *revocation
+	b         binding // bind.go
 	mu        sync.Mutex
 	index     map[string]int // key -> entries index, once there are many
 	scanned   bool
@@ -119,7 +120,8 @@ func (s *Session) Set(key string, v any) error {
 	s.load()
 	s.accessed = true
 	name := s.m.prefix + key
-	out := s.encode(name, key, s.m.now().Add(s.m.maxAge).Unix(), js)
+	m := s.freshMeta(s.m.maxAge)
+	out := s.encode(name, key, m, js)
 	if n := len(name) + len(out); n > MaxCookieSize {
 		return &TooLargeError{Key: key, Size: n, Limit: MaxCookieSize}
 	}
@@ -136,21 +138,18 @@ func (s *Session) Set(key string, v any) error {
 		e.op, e.out, e.js, e.state = opNone, "", js, stValid
 		return nil
 	}
-	e.op, e.js, e.out = opSet, js, out
+	e.op, e.js, e.out, e.meta = opSet, js, out, m
+	if key == s.m.subjectKey {
+		s.subjectSet() // a login (bind.go)
+	}
 	return nil
 }
 
-func (s *Session) encode(name, key string, exp int64, js []byte) string {
-	var buf []byte
-	switch s.m.Protection(key) {
-	case Signed:
-		buf = appendSigned(make([]byte, 0, 80+pctLen(js)), s.m.keys[0], name, exp, js)
-	case Private:
-		buf = appendPrivate(nil, s.m.keys[0], name, exp, js)
-	default:
-		buf = appendPublic(make([]byte, 0, pctLen(js)), js)
+func (s *Session) encode(name, key string, m meta, js []byte) string {
+	if s.m.Protection(key) == Public {
+		return string(appendPublic(make([]byte, 0, pctLen(js)), js))
 	}
-	return string(buf)
+	return s.seal(name, key, m, js)
 }
 
 // Delete removes key: its cookie is expired in the response. Deleting an
@@ -171,6 +170,9 @@ func (s *Session) Delete(key string) error {
 	if i := s.find(key); i >= 0 {
 		s.remove(&s.entries[i])
 	}
+	if key == s.m.subjectKey {
+		s.subjectDeleted() // a logout (bind.go)
+	}
 	return nil
 }
 
@@ -189,6 +191,7 @@ func (s *Session) Clear() error {
 	for i := range s.entries {
 		s.remove(&s.entries[i])
 	}
+	s.b.resp, s.b.respSet = sessionID{}, true // no login left (bind.go)
 	return nil
 }
 

@@ -6,10 +6,14 @@ import decode from '../src/decode.mjs'
 const mac = 'A-_0123456789abcdefghijklmnopqrstuvwxyzABCD'
 const now = 1767225600
 
-test('a Signed value yields the payload after the third dot', () => {
+test('a Signed value yields the payload after its MAC (v1: third dot, v2: sixth)', () => {
   assert.equal(mac.length, 43)
   assert.deepEqual(decode(`s1.${now + 60}.${mac}.{%22role%22:%22admin%22}`, true, now), { role: 'admin' })
-  assert.equal(decode(`"s1.${now + 60}.${mac}.%22a.b.c%22"`, true, now), 'a.b.c')
+  const sid = 'XlUQTh0AAQIDBAUGBwgJCg'
+  assert.equal(decode(`s2.${now + 60}.${now}000.${now}.${sid}.${mac}.%22a.b.c%22`, true, now), 'a.b.c')
+  assert.equal(decode(`s2.${now}.${now}000.${now}.${sid}.${mac}.1`, true, now), undefined, 'expired')
+  // One spelling per Signed value since v2: quotes make it invalid.
+  assert.equal(decode(`"s1.${now + 60}.${mac}.%22a.b.c%22"`, true, now), undefined)
 })
 
 test('expired or malformed Signed values read as undefined', () => {
