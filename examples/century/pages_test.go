@@ -383,7 +383,7 @@ func TestLoginLogout(t *testing.T) {
 	}
 	require.Contains(t, byName, "session.user")
 	require.Contains(t, byName, "session._auth_user_id")
-	assert.True(t, strings.HasPrefix(byName["session.user"].Value, "s1."), "user is Signed")
+	assert.True(t, strings.HasPrefix(byName["session.user"].Value, "s2."), "user is Signed (format v2)")
 	assert.False(t, byName["session.user"].HttpOnly, "page scripts read the name")
 	assert.True(t, byName["session._auth_user_id"].HttpOnly, "the user id is Private")
 	assert.Greater(t, len(byName["session._auth_user_id"].Value), 40, "sealed, not the plain id")

@@ -86,12 +86,18 @@ func unhex(c byte) (byte, bool) {
 	return 0, false
 }
 
-// SignedJSON returns the JSON text carried by a Signed value
-// ("s1.<expiry>.<mac>.<pct-json>"), as a page script reads it: everything
-// after the third '.', percent-decoded. The MAC is not checked.
+// SignedJSON returns the JSON text carried by a Signed value, as a page
+// script reads it: everything after the MAC, percent-decoded. Version 2 is
+// "s2.<expiry>.<issued>.<seen>.<sid>.<mac>.<pct-json>", version 1
+// "s1.<expiry>.<mac>.<pct-json>" (clientsession/FORMAT.md §3). The MAC is
+// not checked. Quoted values are invalid, as for the server.
 func SignedJSON(v string) ([]byte, error) {
-	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
-		v = v[1 : len(v)-1]
+	if rest, ok := strings.CutPrefix(v, "s2."); ok {
+		parts := strings.SplitN(rest, ".", 6)
+		if len(parts) != 6 || parts[0] == "" || parts[1] == "" || parts[2] == "" || len(parts[3]) != 22 || len(parts[4]) != 43 {
+			return nil, ErrInvalid
+		}
+		return DecodePublic(parts[5])
 	}
 	rest, ok := strings.CutPrefix(v, "s1.")
 	if !ok {
