@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -94,28 +93,6 @@ func serve(h http.Handler, req *http.Request) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return rec
-}
-
-// varyTokens returns the Vary tokens of h, lower-cased.
-func varyTokens(h http.Header) []string {
-	var out []string
-	for _, v := range h.Values("Vary") {
-		for _, f := range strings.Split(v, ",") {
-			if f = strings.ToLower(strings.TrimSpace(f)); f != "" {
-				out = append(out, f)
-			}
-		}
-	}
-	return out
-}
-
-func hasVary(h http.Header, token string) bool {
-	for _, v := range varyTokens(h) {
-		if v == strings.ToLower(token) {
-			return true
-		}
-	}
-	return false
 }
 
 // Handlers shared by the tests; each tags its response.
