@@ -56,11 +56,6 @@ func TestBadInputMatrix(t *testing.T) {
 		return string(b)
 	}
 	big := `"` + strings.Repeat("x", 5000) + `"`
-	var others, flood []string
-	for i := range 3000 {
-		others = append(others, fmt.Sprintf("o%d=%d", i, i))
-		flood = append(flood, fmt.Sprintf("session.k%d=%d", i, i))
-	}
 
 	cases := []struct {
 		name   string
@@ -104,8 +99,8 @@ func TestBadInputMatrix(t *testing.T) {
 		{"public empty", "bad", "session.bad="},
 		{"public oversize", "bad", "session.bad=" + big},
 		{"duplicate name, bad first", "lang", "session.lang=%ZZ"},
-		{"3000 other cookies", "", strings.Join(others, "; ")},
-		{"3000 session cookies", "", strings.Join(flood, "; ")},
+		// Cookie floods: TestCookieFlood in session_test.go (the scan
+		// stops at the 200th pair, so they cannot go before good cookies).
 		{"huge cookie header", "", "big=" + strings.Repeat("z", 64<<10)},
 		{"invalid key name is ignored", "", "session.a%20b=1; session.=2; session.x;y=3"},
 	}

@@ -3,7 +3,11 @@ package clientsession_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/fullsession/fullsession/clientsession"
 )
@@ -75,3 +79,81 @@ type discard struct{ h http.Header }
 func (d *discard) Header() http.Header         { return d.h }
 func (d *discard) Write(p []byte) (int, error) { return len(p), nil }
 func (d *discard) WriteHeader(int)             {}
+
+// floodHeader returns a Cookie header of about 1 MB (net/http's default
+// MaxHeaderBytes) made by repeating pair(i), after the six-key session.
+func floodHeader(session string, pair func(i int) string) string {
+	var b strings.Builder
+	b.WriteString(session)
+	for i := 0; b.Len() < 1<<20; i++ {
+		b.WriteString("; ")
+		b.WriteString(pair(i))
+	}
+	return b.String()
+}
+
+// BenchmarkCookieFlood compares a normal request (read two keys of six)
+// with the same request carrying 1 MB of extra cookies (issue 18 item 11;
+// target: at most 20 times the normal cost).
+func BenchmarkCookieFlood(b *testing.B) {
+	m, _ := newManager(b, clientsession.Options{OnInvalid: func(*http.Request, string, error) {}})
+	six := sixKeys(b, m)
+	cases := []struct{ name, cookie string }{
+		{"normal", six},
+		{"session-keys", floodHeader(six, func(i int) string { return "session.k" + strconv.Itoa(i) + "=" + strconv.Itoa(i) })},
+		{"other-names", floodHeader(six, func(i int) string { return "o" + strconv.Itoa(i) + "=" + strconv.Itoa(i) })},
+		{"prefix-in-one-value", six + "; x=" + strings.Repeat("session.", 1<<17)},
+	}
+	h := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := clientsession.From(r)
+		var u user
+		var id string
+		if ok, _ := s.Get("user", &u); !ok {
+			b.Fatal("user not found")
+		}
+		if ok, _ := s.Get("_auth_user_id", &id); !ok {
+			b.Fatal("_auth_user_id not found")
+		}
+	}))
+	request := func(cookie string) *http.Request {
+		req := httptest.NewRequest("GET", "/", nil)
+		req.Header.Set("Cookie", cookie)
+		return req
+	}
+	normal := request(six)
+	for _, c := range cases[1:] {
+		// Each flood request alternates with a normal one, so that the
+		// machine's load weighs on both alike; the metric is the ratio of
+		// their medians, which preemption spikes do not move.
+		b.Run(c.name+"-vs-normal", func(b *testing.B) {
+			flood := request(c.cookie)
+			w := &discard{h: http.Header{}}
+			var tn, tf []time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				clear(w.h)
+				h.ServeHTTP(w, normal)
+				t1 := time.Now()
+				clear(w.h)
+				h.ServeHTTP(w, flood)
+				tf = append(tf, time.Since(t1))
+				tn = append(tn, t1.Sub(t0))
+			}
+			slices.Sort(tn)
+			slices.Sort(tf)
+			b.ReportMetric(float64(tf[len(tf)/2])/float64(tn[len(tn)/2]), "flood/normal")
+		})
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			req := request(c.cookie)
+			w := &discard{h: http.Header{}}
+			b.ReportAllocs()
+			for b.Loop() {
+				clear(w.h)
+				h.ServeHTTP(w, req)
+			}
+			b.ReportMetric(float64(len(c.cookie)), "cookie-bytes")
+		})
+	}
+}

@@ -2,8 +2,6 @@
 // request, decoded on first use, and the change to send for each.
 package clientsession
 
-import "strings"
-
 // entry is one session key: the cookie that came with the request, if
 // any, and the change to send, if any.
 type entry struct {
@@ -34,36 +32,42 @@ const (
 )
 
 // load scans the request's Cookie headers for session cookies, once.
-// Duplicate names: the first wins, as in browsers and js-cookie.
+// Duplicate names: the first wins, as in browsers and js-cookie. The scan
+// stops after maxCookies pairs of any name: browsers keep about 180 per
+// domain, so a longer header is crafted, and reading it all would let a
+// 1 MB flood cost a thousand normal requests. Entries start in the
+// Session itself and grow with the pairs actually found.
 func (s *Session) load() {
 	if s.scanned {
 		return
 	}
 	s.scanned = true
-	// The prefix's occurrences bound the number of session cookies: one
-	// vectorised count sizes the entries exactly, in one allocation.
-	n := 0
-	for _, line := range s.req.Header["Cookie"] {
-		n += strings.Count(line, s.m.prefix)
+	lines := s.req.Header["Cookie"]
+	if len(lines) == 0 {
+		return
 	}
-	if n == 0 {
-		return // most requests to public pages: nothing to allocate
-	}
-	s.entries = make([]entry, 0, min(n, maxCookiesRead)+2) // room for a couple of Sets
-	tooMany := false
-	scanCookies(s.req.Header["Cookie"], s.m.prefix, func(name, key, val string) {
+	s.entries = s.inline[:0]
+	more := scanCookies(lines, s.m.prefix, maxCookies, func(name, key, val string) {
 		if !validName(key) || s.find(key) >= 0 {
 			return
 		}
-		if len(s.entries) == maxCookiesRead {
-			tooMany = true
-			return
+		if len(s.entries) == cap(s.entries) && cap(s.entries) == len(s.inline) {
+			s.grow(lines)
 		}
 		s.add(entry{key: key, name: name, raw: val, in: true})
 	})
-	if tooMany {
+	if more {
 		s.m.onInvalid(s.req, "", &FormatError{Cookie: s.m.prefix + "*", Protection: Public, Err: errTooMany})
 	}
+}
+
+// grow moves the entries out of the Session, into a slice sized by
+// counting the session cookies in the scanned part of the header (with room for a few
+// Sets), so that a long session allocates once.
+func (s *Session) grow(lines []string) {
+	n := 0
+	scanCookies(lines, s.m.prefix, maxCookies, func(_, _, _ string) { n++ })
+	s.entries = append(make([]entry, 0, n+4), s.entries...)
 }
 
 // indexAt is the session size from which find uses a map: a linear scan is
@@ -77,7 +81,7 @@ func (s *Session) add(e entry) int {
 	case s.index != nil:
 		s.index[e.key] = i
 	case len(s.entries) == indexAt:
-		s.index = make(map[string]int, 2*indexAt)
+		s.index = make(map[string]int, max(2*indexAt, cap(s.entries)))
 		for j := range s.entries {
 			s.index[s.entries[j].key] = j
 		}

@@ -75,7 +75,7 @@ var (
 	errOpen         = errors.New("seal does not open")
 	errOversize     = errors.New("name+value over 4096 bytes")
 	errRevoked      = errors.New("issued before the subject's revocation time")
-	errTooMany      = errors.New("too many session cookies in request; extra ones ignored")
+	errTooMany      = errors.New("over 200 cookies in the request; the rest were ignored")
 	errJSONType     = errors.New("JSON does not fit the requested type")
 	errHijackedLost = errors.New("connection hijacked with unsent session changes")
 )

@@ -81,7 +81,7 @@ func FuzzScanCookies(f *testing.F) {
 	f.Add(`session.user={"name":"Ann Lee, Jr"}; session.a="quoted"`)
 	f.Add(";;; session.=; =x; session.a; \tsession.b = 2 ")
 	f.Fuzz(func(t *testing.T, header string) {
-		scanCookies([]string{header}, "session.", func(_, key, value string) {
+		scanCookies([]string{header}, "session.", maxCookies, func(_, key, value string) {
 			if strings.ContainsRune(key+value, ';') {
 				t.Fatalf("pair not split at ';': %q=%q", key, value)
 			}

@@ -60,9 +60,13 @@ const (
 	// says otherwise.
 	PrivatePrefix = "_"
 
-	maxMaxAge      = 400 * 24 * time.Hour // browsers cap expiry at about 400 days
-	maxKeyLen      = 64
-	maxCookiesRead = 4096 // browsers keep ~180 per domain; more is an attack
+	maxMaxAge = 400 * 24 * time.Hour // browsers cap expiry at about 400 days
+	maxKeyLen = 64
+	// maxCookies is how many cookies (of any name) a request's Cookie
+	// header is read for. Chrome and Firefox keep 180 per domain; past
+	// 200 the header is crafted, and the rest is ignored (OnInvalid is
+	// told once).
+	maxCookies = 200
 )
 
 // Options configures a [Manager]. Only Keys is required; every other zero

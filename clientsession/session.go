@@ -26,6 +26,7 @@ type Session struct {
 
 	arena     []byte // decoded values of all keys; starts in buf
 	buf       [256]byte
+	inline    [8]entry // where entries start: no allocation for 8 keys
 	revoked   *revocation
 	b         binding // bind.go
 	mu        sync.Mutex

@@ -488,3 +488,46 @@ func TestExpiredValuesReadAsAbsent(t *testing.T) {
 	})
 	assert.ElementsMatch(t, []string{"user", "_id"}, inv.Keys())
 }
+
+// TestCookieFlood: the scan stops at the 200th cookie (issue 18 item 11),
+// so the good cookies a browser sends (at most about 180 per site) are
+// read, and a flood after them is ignored with one report.
+func TestCookieFlood(t *testing.T) {
+	m, inv := newManager(t, clientsession.Options{})
+	var flood []string
+	for i := range 3000 {
+		flood = append(flood, fmt.Sprintf("session.k%d=%d", i, i))
+	}
+	readLang := func(cookie string) (string, bool) {
+		var lang string
+		var found bool
+		serve(m, cookie, func(w http.ResponseWriter, r *http.Request) {
+			lang, found, _ = clientsession.Get[string](clientsession.From(r), "lang")
+		})
+		return lang, found
+	}
+	lang, found := readLang("session.lang=%22fr%22; " + strings.Join(flood, "; "))
+	assert.True(t, found)
+	assert.Equal(t, "fr", lang)
+	require.Len(t, inv.Keys(), 1, "one report for the whole flood")
+	assert.Contains(t, inv.errs[0].Error(), "over 200 cookies")
+
+	// Cookie 199 is read, cookie 201 is not.
+	_, found = readLang(strings.Join(flood[:199], "; ") + "; session.lang=%22fr%22")
+	assert.True(t, found, "the 200th cookie is read")
+	_, found = readLang(strings.Join(flood[:200], "; ") + "; session.lang=%22fr%22")
+	assert.False(t, found, "past the cap, cookies are ignored")
+
+	// The prefix repeated inside one value costs nothing extra: entries
+	// are sized from the pairs found, not from the prefix's occurrences.
+	handler := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		clientsession.Get[string](clientsession.From(r), "lang")
+	}))
+	allocs := func(cookie string) float64 {
+		req := httptest.NewRequest("GET", "/", nil)
+		req.Header.Set("Cookie", cookie)
+		return testing.AllocsPerRun(20, func() { handler.ServeHTTP(httptest.NewRecorder(), req) })
+	}
+	normal := allocs("session.lang=%22fr%22; x=1")
+	assert.Equal(t, normal, allocs("session.lang=%22fr%22; x="+strings.Repeat("session.", 1<<16)))
+}
