@@ -19,7 +19,8 @@ type PurgeQueueOptions struct {
 	// MinBackoff is the delay before the first retry of a target that
 	// failed. Each further consecutive failure doubles it, up to
 	// MaxBackoff, and every delay is jittered: a random value between half
-	// and all of it. Defaults: 100 ms and 30 s.
+	// and all of it. Defaults: 100 ms and 30 s. A target that comes back
+	// after an outage thus gets its purges within MaxBackoff.
 	MinBackoff, MaxBackoff time.Duration
 	// Timeout bounds one Purge call. Default 10 s.
 	Timeout time.Duration
@@ -220,6 +221,7 @@ func (q *PurgeQueue) Run(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
+	<-ctx.Done() // also with no targets
 	return nil
 }
 
@@ -297,7 +299,10 @@ func (q *PurgeQueue) attempt(ctx context.Context, t *purgeTarget) error {
 		q.log.Info("cachehint: purge target recovered", "target", t.name, "failed_attempts", t.failures)
 	}
 	t.failures, t.retryAt, t.lastErr = 0, time.Time{}, nil
-	t.order = append(t.order[:0:0], t.order[n:]...)
+	t.order = t.order[n:]
+	if len(t.order) == 0 {
+		t.order = nil // let the backing array go after a backlog
+	}
 	var done []string
 	var sent time.Time
 	for i, tag := range batch {

@@ -364,3 +364,17 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// BenchmarkPurgeQueueEnqueue is the cost a data change pays: one tag
+// enqueued for two targets, with nothing running to send it.
+func BenchmarkPurgeQueueEnqueue(b *testing.B) {
+	q := NewPurgeQueue(MultiPurger(&fakePurger{name: "a"}, &fakePurger{name: "b"}), PurgeQueueOptions{Logger: quiet})
+	tags := make([]string, 4096)
+	for i := range tags {
+		tags[i] = fmt.Sprint("property-", i)
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		q.Enqueue(tags[i%len(tags)])
+	}
+}
