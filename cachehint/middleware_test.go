@@ -573,3 +573,37 @@ func TestTagAfterHeaders(t *testing.T) {
 		t.Errorf("late tag not logged: %s", logs.String())
 	}
 }
+
+// TestNoLateRecheck is issue 10 item 3: cachehint does not look at the
+// session again when the handler returns. A read after the first Write
+// is clientsession's to report (Options.OnLateUse); cachehint reports
+// nothing and leaves the headers it sent.
+func TestNoLateRecheck(t *testing.T) {
+	var got conflicts
+	r := newRouter(t, cachehint.Options{OnConflict: got.record})
+	r.handle("GET /p/{id}", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "<html>")
+		_, _ = clientsession.From(r).Get("user", new(string))
+	}), cachehint.Public(testPolicy))
+	rec := serve(r, httptest.NewRequest("GET", "/p/1", nil))
+	if list := got.get(); len(list) != 0 {
+		t.Errorf("cachehint reported %q; late use is clientsession's to report", list)
+	}
+	if cc := rec.Header().Get("Cache-Control"); cc != testPublicCC {
+		t.Errorf("Cache-Control = %q, want the public headers decided at the first Write", cc)
+	}
+}
+
+// TestMissingMiddlewareWrongOrder checks that a route declaration without
+// Middleware, behind a session middleware, is reported twice over: the
+// missing Middleware, and the order of its stand-in.
+func TestMissingMiddlewareWrongOrder(t *testing.T) {
+	logs := captureLog(t)
+	mux := http.NewServeMux()
+	mux.Handle("GET /s/{id}", cachehint.Public(testPolicy)(readSession))
+	serve(newManager(t).Middleware(mux), httptest.NewRequest("GET", "/s/1", nil))
+	out := logs.String()
+	if !strings.Contains(out, "cachehint.Middleware is not installed") || !strings.Contains(out, "Install cachehint.Middleware outside the session middleware") {
+		t.Errorf("log lacks the missing Middleware or the order:\n%s", out)
+	}
+}
