@@ -40,6 +40,12 @@ pkgs=(); for d in "${modules[@]}"; do pkgs+=("$d/..."); done
 log "go vet (${#modules[@]} modules)"
 go vet "${pkgs[@]}"
 
+# clientsession's vectors are generated deterministically (fixed nonces):
+# a testdata/vectors.json that the code would not write again is stale.
+log "clientsession test vectors are current"
+go test -count=1 -run '^TestVectorsCurrent$' ./clientsession ||
+  { echo "clientsession/testdata/vectors.json is stale: run go generate ./clientsession" >&2; exit 1; }
+
 log "go test -race"
 go test -race -count=1 -timeout 12m "${pkgs[@]}"
 

@@ -21,7 +21,7 @@ func TestBadInputMatrix(t *testing.T) {
 	retired := []byte(strings.Repeat("r", 32))
 	newM := func(hook func(*http.Request, string, error)) *Manager {
 		m, err := New(Options{Keys: [][]byte{secret}, Insecure: true, OnInvalid: hook,
-			Protection: map[string]Protection{"user": Signed}})
+			Protection: map[string]Protection{"user": Signed}, IdleTimeout: time.Hour})
 		require.NoError(t, err)
 		return m
 	}
@@ -43,6 +43,17 @@ func TestBadInputMatrix(t *testing.T) {
 	}
 	goodUser := signed(k, "session.user", exp)
 	goodID := sealed(k, "session._id", exp, `7`)
+	userHead, userMAC, userPayload := splitSigned(t, goodUser)
+	userSID := strings.Split(userHead, ".")[4]
+	// A value last seen 2 hours ago, over the 1-hour idle window; and one
+	// renewed (seen) 10 minutes ago.
+	idle := meta{exp: exp, issued: (now - 7200) * 1000, seen: now - 7200}
+	renewed := meta{exp: exp, issued: (now - 7200) * 1000, seen: now - 600}
+	idleUser := string(appendSigned(nil, k, "session.user", idle, userJS))
+	renewedUser := string(appendSigned(nil, k, "session.user", renewed, userJS))
+	renewedID := string(appendPrivate(nil, k, "session._id", renewed, []byte(`7`)))
+	// The same spelling test for Private: 94 raw bytes leave 4 spare bits.
+	require.Equal(t, b64.EncodedLen(sealOverhead2+1), len(goodID))
 	good := map[string]string{
 		"user": goodUser, "_id": goodID, "lang": "%22fr%22", "sel": "[1%2C2%2C3]",
 	}
@@ -77,6 +88,21 @@ func TestBadInputMatrix(t *testing.T) {
 		{"private empty", "_id", "session._id="},
 		{"private plain json", "_id", "session._id=7"},
 		{"private oversize", "_id", "session._id=" + sealed(k, "session._id", exp, big)},
+		{"private spare bits of the last base64 character set", "_id", "session._id=" + flipSpareBits(t, goodID, sealOverhead2+1)},
+		{"private quoted", "_id", `session._id="` + goodID + `"`},
+		{"private idle window expired", "_id", "session._id=" + string(appendPrivate(nil, k, "session._id", idle, []byte(`7`)))},
+		{"private renewed value moved to another key", "_other", "session._other=" + renewedID},
+		{"signed idle window expired", "user", "session.user=" + idleUser},
+		{"signed last-seen time forged", "user", "session.user=" + strings.Replace(idleUser, fmt.Sprintf(".%d.", now-7200), fmt.Sprintf(".%d.", now), 1)},
+		{"signed renewed value moved to another key", "admin", "session.admin=" + renewedUser},
+		{"signed session id of another login", "user", "session.user=" + string(appendSigned(nil, k, "session.user", meta{exp: exp, issued: now * 1000, seen: now, sid: newSessionID()}, userJS))},
+		{"signed session id forged", "user", "session.user=" + strings.Replace(goodUser, userSID, "BBBBBBBBBBBBBBBBBBBBBA", 1)},
+		{"signed spare bits of the session id", "user", "session.user=" + strings.Replace(goodUser, "."+userSID+".", "."+flipSpareBits(t, userSID, sidLen)+".", 1)},
+		{"signed spare bits of the mac", "user", "session.user=" + userHead + "." + flipSpareBits(t, userMAC, 32) + "." + userPayload},
+		{"signed quoted", "user", `session.user="` + goodUser + `"`},
+		{"signed payload percent-encoded differently", "user", "session.user=" + userHead + "." + userMAC + "." + strings.ReplaceAll(userPayload, "{", "%7B")},
+		{"signed payload with lower-case hex", "user", "session.user=" + userHead + "." + userMAC + "." + strings.ReplaceAll(userPayload, "%2C", "%2c")},
+		{"signed issue time with a leading zero", "user", "session.user=" + strings.Replace(goodUser, fmt.Sprintf(".%d.", now*1000), fmt.Sprintf(".0%d.", now*1000), 1)},
 		{"signed payload changed", "user", "session.user=" + strings.Replace(goodUser, "Ann", "Bob", 1)},
 		{"signed expiry changed", "user", "session.user=" + strings.Replace(goodUser, fmt.Sprint(exp), fmt.Sprint(exp+1), 1)},
 		{"signed mac changed", "user", "session.user=" + flip(goodUser, len("s1.")+len(fmt.Sprint(exp))+5)},

@@ -257,7 +257,7 @@ func flipSpareBits(t testing.TB, text string, n int) string {
 	return flipped
 }
 
-func readVectors(t *testing.T, path string) vectorFile {
+func readVectors(t testing.TB, path string) vectorFile {
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	var vf vectorFile
