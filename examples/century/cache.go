@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -77,6 +78,36 @@ func varnishPurger(url, secret string) cachehint.Purger {
 		return nil
 	}
 	return &cachehint.VarnishPurger{URL: url, Secret: secret, Client: &http.Client{Timeout: 5 * time.Second}}
+}
+
+// warnUnpurged is a middleware for a site without a purge target: when a
+// request came through a shared cache (X-Forwarded-For set, or a Via header
+// naming Varnish), it warns that changed properties stay cached until their
+// shared max-age ends, on the first such request and then at most once per
+// period.
+func warnUnpurged(log *slog.Logger, period time.Duration) func(http.Handler) http.Handler {
+	var last atomic.Int64 // UnixNano of the last warning; 0: none yet
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if viaSharedCache(r) {
+				now, prev := time.Now().UnixNano(), last.Load()
+				if (prev == 0 || now-prev >= int64(period)) && last.CompareAndSwap(prev, now) {
+					log.WarnContext(r.Context(), "requests come through a shared cache, but no purge target is set: "+
+						"changed prices stay cached for up to a day. Start the site with -varnish http://127.0.0.1:6091 "+
+						"(the purge listener of varnish/run.sh, which starts both) or CENTURY_VARNISH_URL",
+						"x_forwarded_for", r.Header.Get("X-Forwarded-For") != "", "via", r.Header.Get("Via"),
+						"shared_max_age", propertyPolicy.SharedMaxAge)
+				}
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// viaSharedCache reports whether r came through a shared cache.
+func viaSharedCache(r *http.Request) bool {
+	return r.Header.Get("X-Forwarded-For") != "" ||
+		strings.Contains(strings.ToLower(strings.Join(r.Header.Values("Via"), ",")), "varnish")
 }
 
 // updater changes properties and purges their pages from the shared cache,

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -100,4 +102,34 @@ func TestUpdaterPurgeFailureWarnsOnce(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(logs.String(), "level=WARN"), logs.String())
 	assert.Equal(t, int64(3), u.purgeErrors.Load())
 	assert.Equal(t, int64(3), u.changes.Load())
+}
+
+func TestWarnUnpurged(t *testing.T) {
+	// Through the site: Varnish in front (X-Forwarded-For, Via) and no
+	// purge target: one warning for many requests.
+	s := newTestSite(t, siteConfig{})
+	s.get("/properties/1", "") // direct: no warning
+	assert.NotContains(t, s.logs.String(), "no purge target")
+	for range 5 {
+		s.do("GET", "/properties/1", "", nil, "X-Forwarded-For", "192.0.2.9")
+		s.do("GET", "/", "", nil, "Via", "1.1 varnish (Varnish/7.1)")
+	}
+	assert.Equal(t, 1, strings.Count(s.logs.String(), "no purge target is set"), s.logs.String())
+	assert.Contains(t, s.logs.String(), "level=WARN")
+
+	// With a purge target: never.
+	s = newTestSite(t, siteConfig{Purging: true})
+	s.do("GET", "/", "", nil, "X-Forwarded-For", "192.0.2.9")
+	assert.NotContains(t, s.logs.String(), "no purge target")
+
+	// Once per period.
+	var logs syncBuf
+	h := warnUnpurged(slog.New(slog.NewTextHandler(&logs, nil)), 20*time.Millisecond)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("Via", "1.1 Varnish")
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	time.Sleep(30 * time.Millisecond)
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	assert.Equal(t, 2, strings.Count(logs.String(), "level=WARN"), logs.String())
 }

@@ -47,7 +47,7 @@ func startStack(t *testing.T) *stack {
 	sessions, revoker := testSessions(t)
 	h, err := newSite(siteConfig{
 		Store: st.store, Sessions: sessions, Revoker: revoker, Log: log,
-		TrustedProxies: []string{"127.0.0.1/32"},
+		TrustedProxies: []string{"127.0.0.1/32"}, Purging: true,
 		// A public route that touched the session would panic (a 500 the
 		// test sees) instead of being quietly downgraded.
 		Strict: true,

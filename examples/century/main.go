@@ -83,6 +83,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 			"Sessions will not survive a restart and cannot be shared between instances. " +
 			"Set -keys or CENTURY_SESSION_KEYS to at least one secret of 32 random bytes (hex or base64) in production.")
 	}
+	if cfg.VarnishURL == "" {
+		log.Info("no purge target (-varnish): fine without a shared cache; behind one, changed properties stay cached " +
+			"for up to a day. The site warns when requests come through a cache (X-Forwarded-For, Via)")
+	}
 	if cfg.InsecureCookies {
 		log.Info("session cookies are sent without the Secure attribute (plain HTTP); set -insecure-cookies=false behind TLS")
 	}
@@ -100,6 +104,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	upd := newUpdater(store, varnishPurger(cfg.VarnishURL, cfg.PurgeSecret), cfg.UpdateRate, log)
 	handler, err := newSite(siteConfig{
 		Store: store, Sessions: sessions, Revoker: revoker, Log: log, TrustedProxies: cfg.TrustedProxies,
+		Purging: cfg.VarnishURL != "",
 	})
 	if err != nil {
 		return err

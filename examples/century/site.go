@@ -39,6 +39,10 @@ type siteConfig struct {
 	// Strict makes cachehint panic when a public route touches the
 	// session: for tests.
 	Strict bool
+	// Purging says that changed properties are purged from the shared
+	// cache (-varnish). Without it, requests that came through a shared
+	// cache make the site warn, at most once an hour (cache.go).
+	Purging bool
 }
 
 // site serves the pages.
@@ -83,6 +87,9 @@ func (s *site) routes(c siteConfig) http.Handler {
 	r.Use(middleware.Recoverer)
 	r.Use(s.accessLog)
 	r.Use(clientIP(c.TrustedProxies))
+	if !c.Purging {
+		r.Use(warnUnpurged(s.log, time.Hour))
+	}
 	// HEAD is answered by the GET routes (monitoring, curl -I).
 	r.Use(middleware.GetHead)
 	// The one documented order: cachehint OUTSIDE the session middleware.

@@ -511,7 +511,7 @@ func TestSoakThroughVarnish(t *testing.T) {
 	}
 	h, err := newSite(siteConfig{
 		Store: store, Sessions: sessions, Revoker: revoker, Users: accounts, Log: log,
-		TrustedProxies: []string{"127.0.0.1/32"},
+		TrustedProxies: []string{"127.0.0.1/32"}, Purging: true,
 		// The rate limits have their own tests; here every user logs in
 		// and toggles far more often than a person would.
 		LoginLimit: 1 << 30, SelectionLimit: 1 << 30,
