@@ -26,9 +26,20 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-# Debian starts these as services on install; the tests start their own.
-for svc in varnish varnishncsa redis-server; do
-  (systemctl stop "$svc" || service "$svc" stop) >/dev/null 2>&1 || true
+# Debian starts some packages as services on install; the tests start their
+# own, on loopback, in temp dirs. Stop only the services of the packages this
+# run just installed: a service that was there before is left as it was.
+for pkg in ${need[@]+"${need[@]}"}; do
+  case $pkg in
+    varnish) svcs="varnish varnishncsa" ;;
+    redis-server) svcs="redis-server" ;;
+    postgresql) svcs="postgresql" ;;
+    *) svcs="" ;;
+  esac
+  for svc in $svcs; do
+    log "stopping the $svc service that installing $pkg started"
+    (systemctl stop "$svc" || service "$svc" stop) >/dev/null 2>&1 || true
+  done
 done
 
 # Every module of the workspace (go.work): the library at the root, and the
