@@ -57,7 +57,7 @@ func (s *Session) load() {
 		s.add(entry{key: key, name: name, raw: val, in: true})
 	})
 	if more {
-		s.m.onInvalid(s.req, "", &FormatError{Cookie: s.m.prefix + "*", Protection: Public, Err: errTooMany})
+		s.invalid("", &FormatError{Cookie: s.m.prefix + "*", Protection: Public, Err: errTooMany})
 	}
 }
 
@@ -113,7 +113,7 @@ func (s *Session) decode(e *entry) {
 	js, err := s.openEntry(e, p) // bind.go
 	if err != nil {
 		e.state = stInvalid
-		s.m.onInvalid(s.req, e.key, &FormatError{Cookie: e.name, Protection: p, Err: err})
+		s.invalid(e.key, &FormatError{Cookie: e.name, Protection: p, Err: err})
 		return
 	}
 	e.state, e.js = stValid, js

@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -111,8 +110,12 @@ type Options struct {
 
 	// OnInvalid is told about each session cookie that could not be read
 	// (the key then reads as absent). err is a *FormatError and never holds
-	// the cookie value. Default: a warning through log/slog, except for
-	// Revoker failures, which the Revoker reports itself.
+	// the cookie value. A custom hook sees every such cookie. Default: at
+	// most one warning per request through log/slog, with the count and
+	// the first key and reason, and at most one a second across requests
+	// (the next line counts the ones suppressed), so that a Cookie header
+	// full of junk cannot flood the log; Revoker failures are left to the
+	// Revoker, which reports its outages itself.
 	OnInvalid func(r *http.Request, key string, err error)
 
 	// OnLateUse is told when the handler uses the session after the
@@ -159,7 +162,8 @@ type Manager struct {
 	maxAge      time.Duration
 	maxTotal    int
 	protect     map[string]Protection
-	onInvalid   func(r *http.Request, key string, err error)
+	onInvalid   func(r *http.Request, key string, err error) // nil: invalid.go's log
+	invalidLog  logLimiter
 	onLateUse   func(r *http.Request, op, key string)
 	revoker     Revoker
 	subjectKey  string
@@ -217,9 +221,6 @@ func New(o Options) (*Manager, error) {
 	}
 	if m.onLateUse = o.OnLateUse; m.onLateUse == nil {
 		m.onLateUse = new(lateLog).report
-	}
-	if m.onInvalid == nil {
-		m.onInvalid = logInvalid
 	}
 	m.attrs = m.attributes()
 	return m, nil
@@ -303,14 +304,6 @@ func (m *Manager) attributes() string {
 	return b.String()
 }
 
-func logInvalid(r *http.Request, key string, err error) {
-	if _, ok := errors.AsType[*revokerError](err); ok {
-		return // the Revoker logs its outages, once each
-	}
-	slog.WarnContext(r.Context(), "clientsession: ignoring invalid session cookie",
-		"key", key, "err", err, "path", r.URL.Path)
-}
-
 // validName reports whether k is 1-64 of A-Z a-z 0-9 _ - . (FORMAT.md §1):
 // a valid key or prefix.
 func validName(k string) bool {
@@ -389,5 +382,6 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 		s.w = rw{ResponseWriter: w, s: s}
 		next.ServeHTTP(wrap(&s.w), r)
 		s.commit(w.Header())
+		s.reportInvalid() // invalid.go
 	})
 }

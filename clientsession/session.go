@@ -28,7 +28,8 @@ type Session struct {
 	buf       [256]byte
 	inline    [8]entry // where entries start: no allocation for 8 keys
 	revoked   *revocation
-	b         binding // bind.go
+	b         binding      // bind.go
+	inv       invalidCount // invalid.go
 	mu        sync.Mutex
 	index     map[string]int // key -> entries index, once there are many
 	scanned   bool
@@ -70,7 +71,7 @@ func (s *Session) Get(key string, v any) (found bool, err error) {
 		if errors.As(err, &syn) {
 			reason = errJSON // Public values are checked here, not when decoded
 		}
-		s.m.onInvalid(s.req, key, &FormatError{Cookie: s.m.prefix + key, Protection: s.m.Protection(key), Err: reason})
+		s.invalid(key, &FormatError{Cookie: s.m.prefix + key, Protection: s.m.Protection(key), Err: reason})
 		return false, nil
 	}
 	return true, nil
