@@ -37,7 +37,8 @@
 //
 //	| response                            | what cachehint sends                               |
 //	|-------------------------------------|----------------------------------------------------|
-//	| 5xx                                 | no-store; CDN and tag headers removed              |
+//	| 5xx                                 | no-store; CDN and tag headers removed; Vary:       |
+//	|                                     |   Cookie kept (added if Set-Cookie)                |
 //	| any Set-Cookie, from the session    | private, no-store; Vary: Cookie; CDN headers,      |
 //	|   library or anyone else            |   tag headers and Expires removed                  |
 //	| Vary: Cookie (the session library   | private, no-cache (private, no-store on a NoStore  |
@@ -50,8 +51,8 @@
 //	|                                     |   response, CDN and tag headers removed if it says |
 //	|                                     |   private or no-store                              |
 //	| public route, Authorization sent    | private, no-cache (RFC 9111 §3.5)                  |
-//	| public route, session untouched,    | Cache-Control: public, max-age=M, s-maxage=S;      |
-//	|   no Set-Cookie                     |   CDN-Cache-Control: max-age=S,                    |
+//	| public route, no Set-Cookie, no     | Cache-Control: public, max-age=M, s-maxage=S;      |
+//	|   Vary: Cookie                      |   CDN-Cache-Control: max-age=S,                    |
 //	|                                     |   stale-while-revalidate=W, stale-if-error=E;      |
 //	|                                     |   tag headers; no Vary: Cookie                     |
 //	| Private route                       | private, no-cache                                  |
@@ -65,9 +66,10 @@
 // "CDN headers" are every header aimed at shared caches: CDN-Cache-Control,
 // Surrogate-Control, Cloudflare-CDN-Cache-Control, Fastly-Surrogate-Control,
 // Akamai-Cache-Control and Edge-Control; "tag headers" are xkey,
-// Surrogate-Key, Cache-Tag and Edge-Cache-Tag, whichever are configured;
-// all are matched whatever their spelling. clientsession removes the same
-// list from its own Set-Cookie responses.
+// Surrogate-Key, Cache-Tag and Edge-Cache-Tag, configured or not. All are
+// matched whatever their spelling. clientsession removes the same list
+// from its own Set-Cookie responses. On a public route, the handler's
+// request has no Cookie header (see below).
 //
 // A public route answers other methods than GET and HEAD as an undeclared
 // one would (or "private, no-cache" when the default is public). Vary is

@@ -146,7 +146,10 @@ func HasToken(values []string, token string) bool {
 
 // nextItem returns the first item of the comma-separated list s and the
 // rest after its comma. A comma inside a quoted string (RFC 9110 §5.6.4,
-// with backslash escapes) belongs to the item.
+// with backslash escapes) belongs to the item. A quote that never closes
+// quotes nothing: the item ends at the next comma, so that a malformed
+// value cannot hide the items after it (a cache that does not parse
+// quotes, as for Vary, would see them).
 func nextItem(s string) (item, rest string) {
 	quoted := false
 	for i := 0; i < len(s); i++ {
@@ -158,6 +161,9 @@ func nextItem(s string) (item, rest string) {
 		case c == ',' && !quoted:
 			return s[:i], s[i+1:]
 		}
+	}
+	if i := strings.IndexByte(s, ','); quoted && i >= 0 {
+		return s[:i], s[i+1:]
 	}
 	return s, ""
 }

@@ -154,7 +154,14 @@ func TestHasToken(t *testing.T) {
 		{[]string{`x="a\", private", public`}, "private", false},
 		{[]string{"Accept-Encoding, Cookie"}, "cookie", true},
 		{[]string{",,cookie,"}, "cookie", true},
-		{[]string{`x="unterminated, cookie`}, "cookie", false},
+		// A quote that never closes hides nothing.
+		{[]string{`x="unterminated, cookie`}, "cookie", true},
+		{[]string{`"`, "Cookie"}, "cookie", true},
+		{[]string{`", Cookie`}, "cookie", true},
+		{[]string{`a="b\", c`}, "c", true},
+		{[]string{`"\`}, "x", false},
+		{[]string{`"\, Cookie`}, "cookie", true},
+		{[]string{`x="a\,", cookie`}, "cookie", true},
 	} {
 		if got := httpcache.HasToken(tc.values, tc.token); got != tc.want {
 			t.Errorf("HasToken(%q, %q) = %v, want %v", tc.values, tc.token, got, tc.want)
@@ -210,4 +217,20 @@ func BenchmarkForbidShared(b *testing.B) {
 		delete(h, "Vary")
 		h["Cache-Control"] = []string{"public"}
 	}
+}
+
+// FuzzAddVary checks that whatever Vary lines a handler set, AddVary
+// leaves a Vary that HasToken reads the token in (or "*"), and that
+// HasToken never panics.
+func FuzzAddVary(f *testing.F) {
+	f.Add("Accept-Encoding", "")
+	f.Add(`"\`, `x="a, b`)
+	f.Add("*", "cookie")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		h := http.Header{"Vary": {a, b}}
+		httpcache.AddVary(h, "Cookie")
+		if !httpcache.HasToken(h["Vary"], "Cookie") && !httpcache.HasToken(h["Vary"], "*") {
+			t.Fatalf("Vary %q lacks Cookie after AddVary", h["Vary"])
+		}
+	})
 }
