@@ -14,6 +14,13 @@ log() { printf '\n==> %s\n' "$*"; }
 # System packages the tests use: a real browser, a real cache, a real store.
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# The other two browser engines (internal/testkit/browsertest): Firefox, and
+# WebKit through WebKitWebDriver driving Epiphany under Xvfb and D-Bus.
+command -v firefox-esr >/dev/null 2>&1 || need+=(firefox-esr)
+command -v WebKitWebDriver >/dev/null 2>&1 || need+=(webkit2gtk-driver)
+command -v epiphany >/dev/null 2>&1 || need+=(epiphany-browser)
+command -v Xvfb >/dev/null 2>&1 || need+=(xvfb)
+command -v dbus-daemon >/dev/null 2>&1 || need+=(dbus)
 command -v varnishd >/dev/null 2>&1 || need+=(varnish)
 dpkg -s varnish-modules >/dev/null 2>&1 || need+=(varnish-modules)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)

@@ -39,7 +39,17 @@ func Require(t testing.TB) {
 func Allocator(t testing.TB, parent context.Context, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	Require(t)
-	opts := append([]chromedp.ExecAllocatorOption{
+	opts := append(Options(t.TempDir()), extra...)
+	alloc, cancel := chromedp.NewExecAllocator(parent, opts...)
+	t.Cleanup(cancel)
+	return alloc
+}
+
+// Options returns the allocator options Allocator uses, with userDataDir as
+// the profile directory, for callers that start Chromium outside a test
+// (such as browsertest, once per test binary).
+func Options(userDataDir string) []chromedp.ExecAllocatorOption {
+	return []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(Path),
 		chromedp.Flag("headless", true),
 		chromedp.NoSandbox,
@@ -49,9 +59,6 @@ func Allocator(t testing.TB, parent context.Context, extra ...chromedp.ExecAlloc
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-	}, extra...)
-	alloc, cancel := chromedp.NewExecAllocator(parent, opts...)
-	t.Cleanup(cancel)
-	return alloc
+		chromedp.UserDataDir(userDataDir),
+	}
 }
