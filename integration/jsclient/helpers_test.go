@@ -2,7 +2,10 @@
 package jsclient_test
 
 import (
+	"os"
 	"testing"
+
+	"github.com/fullsession/fullsession/internal/testkit/browsertest"
 
 	"github.com/fullsession/fullsession/clientsession"
 )
@@ -20,3 +23,6 @@ func newManager(t testing.TB, o clientsession.Options) *clientsession.Manager {
 	}
 	return m
 }
+
+// TestMain stops the browser engines the tests started (once per binary).
+func TestMain(m *testing.M) { os.Exit(browsertest.Main(m)) }

@@ -104,6 +104,7 @@ type Cookie struct {
 	Secure, HTTPOnly          bool
 	SameSite                  string    // "Strict", "Lax", "None", or "" when the engine does not say
 	Expires                   time.Time // zero for a session cookie
+	Partitioned               bool      // CHIPS; reported by Chromium only
 }
 
 // wrap turns a function body into an expression that evaluates to the JSON

@@ -29,7 +29,9 @@ func startChromium() (Engine, func(), error) {
 		return nil, nil, err
 	}
 	opts := append(chromiumtest.Options(dir),
-		chromedp.Flag("host-resolver-rules", "MAP "+InsecureHost+" 127.0.0.1"))
+		// httptest's TLS servers, as Firefox and WebKit run with acceptInsecureCerts.
+		chromedp.Flag("ignore-certificate-errors", true),
+		chromedp.Flag("host-resolver-rules", "MAP "+InsecureHost+" 127.0.0.1, "+chromiumtest.HostResolverRules))
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelBrowser := chromedp.NewContext(alloc)
 	stop := func() {
@@ -108,7 +110,7 @@ func (p *chromiumProfile) Cookies(ctx context.Context) ([]Cookie, error) {
 	out := make([]Cookie, 0, len(r.Cookies))
 	for _, c := range r.Cookies {
 		k := Cookie{Name: c.Name, Value: c.Value, Domain: c.Domain, Path: c.Path,
-			Secure: c.Secure, HTTPOnly: c.HTTPOnly, SameSite: string(c.SameSite)}
+			Secure: c.Secure, HTTPOnly: c.HTTPOnly, SameSite: string(c.SameSite), Partitioned: c.PartitionKey != nil}
 		if !c.Session && c.Expires > 0 {
 			k.Expires = time.Unix(0, int64(c.Expires*1e9))
 		}

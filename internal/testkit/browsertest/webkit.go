@@ -33,9 +33,11 @@ type webkit struct {
 	proxy   *http.Server
 
 	mu      sync.Mutex
-	drivers []*wkDriver // every driver started
-	idle    []*wkDriver // drivers without a session
-	spare   *wdSession  // a fresh session opened at start, not yet handed out
+	drivers []*wkDriver   // every driver started
+	idle    []*wkDriver   // drivers without a session
+	spare   *wdSession    // a fresh session not yet handed out
+	filling chan struct{} // closed when the spare being opened is ready
+	stopped bool
 }
 
 type wkDriver struct {
@@ -197,41 +199,87 @@ func loopbackName(host string) bool {
 	return strings.HasSuffix(host, ".localhost")
 }
 
-// session opens a session on an idle driver, starting one if none is idle.
+// session opens a session on an idle driver, starting one if none is
+// idle. Epiphany now and then fails an assertion while it opens its first
+// window ("Unknown error creating top level browsing context"), more often
+// on a loaded machine: the driver is then replaced and the session retried.
 func (w *webkit) session(ctx context.Context) (*wdSession, error) {
-	w.mu.Lock()
-	var d *wkDriver
-	if n := len(w.idle); n > 0 {
-		d, w.idle = w.idle[n-1], w.idle[:n-1]
-	}
-	w.mu.Unlock()
-	if d == nil {
-		var err error
-		if d, err = w.startDriver(ctx); err != nil {
-			return nil, err
-		}
-	}
-	// Epiphany now and then fails to open its first window ("Unknown error
-	// creating top level browsing context"); a second attempt succeeds.
-	var err error
+	var last error
 	for attempt := 0; attempt < 3; attempt++ {
-		var s *wdSession
-		if s, err = d.c.newSession(ctx, w.caps); err == nil {
+		w.mu.Lock()
+		var d *wkDriver
+		if n := len(w.idle); n > 0 {
+			d, w.idle = w.idle[n-1], w.idle[:n-1]
+		}
+		w.mu.Unlock()
+		if d == nil {
+			var err error
+			if d, err = w.startDriver(ctx); err != nil {
+				return nil, err
+			}
+		}
+		s, err := d.c.newSession(ctx, w.caps)
+		if err == nil {
 			return s, nil
 		}
+		last = fmt.Errorf("%w; driver output:\n%s", err, d.out.String())
+		w.retire(d)
 		if ctx.Err() != nil {
 			break
 		}
-		time.Sleep(200 * time.Millisecond)
 	}
-	w.release(d)
-	return nil, fmt.Errorf("webkit: new session: %w; driver output:\n%s", err, d.out.String())
+	return nil, fmt.Errorf("webkit: new session: %w", last)
+}
+
+// retire stops d and forgets it.
+func (w *webkit) retire(d *wkDriver) {
+	w.mu.Lock()
+	for i, x := range w.drivers {
+		if x == d {
+			w.drivers = append(w.drivers[:i], w.drivers[i+1:]...)
+			break
+		}
+	}
+	w.mu.Unlock()
+	killGroup(d.cmd)
+	killGroup(d.bus)
+}
+
+// prefill opens a spare session in the background, when a driver is idle
+// and there is no spare yet, so that the next NewProfile need not wait the
+// second or two Epiphany takes to start.
+func (w *webkit) prefill() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.stopped || w.spare != nil || w.filling != nil || len(w.idle) == 0 {
+		return
+	}
+	done := make(chan struct{})
+	w.filling = done
+	go func() {
+		defer close(done)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		s, err := w.session(ctx)
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.filling = nil
+		if err != nil {
+			return // NewProfile will try again, and report its own error
+		}
+		if w.stopped {
+			s.delete(ctx)
+			return
+		}
+		w.spare = s
+	}()
 }
 
 func (w *webkit) release(d *wkDriver) {
 	w.mu.Lock()
 	w.idle = append(w.idle, d)
 	w.mu.Unlock()
+	w.prefill()
 }
 
 func (w *webkit) driverOf(s *wdSession) *wkDriver {
@@ -297,6 +345,13 @@ func (w *webkit) stop() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	w.mu.Lock()
+	w.stopped = true
+	filling := w.filling
+	w.mu.Unlock()
+	if filling != nil {
+		<-filling
+	}
+	w.mu.Lock()
 	if w.spare != nil {
 		w.spare.delete(ctx)
 		w.spare = nil
@@ -335,10 +390,21 @@ func (w *webkit) Name() string    { return "webkit" }
 func (w *webkit) Version() string { return w.version }
 
 func (w *webkit) NewProfile(ctx context.Context) (Profile, error) {
-	w.mu.Lock()
-	s := w.spare
-	w.spare = nil
-	w.mu.Unlock()
+	var s *wdSession
+	for s == nil {
+		w.mu.Lock()
+		s, w.spare = w.spare, nil
+		filling := w.filling
+		w.mu.Unlock()
+		if s != nil || filling == nil {
+			break
+		}
+		select {
+		case <-filling:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 	if s == nil {
 		var err error
 		if s, err = w.session(ctx); err != nil {

@@ -59,6 +59,16 @@ func Options(userDataDir string) []chromedp.ExecAllocatorOption {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
+		// Even with background networking off, Chromium looks up
+		// accounts.google.com and clients2.google.com: no name resolves
+		// but localhost, and IP literals other than 127.0.0.1 are refused.
+		chromedp.Flag("host-resolver-rules", HostResolverRules),
 		chromedp.UserDataDir(userDataDir),
 	}
 }
+
+// HostResolverRules is the --host-resolver-rules value of Options. A caller
+// that maps a name of its own puts its rule first:
+//
+//	chromedp.Flag("host-resolver-rules", "MAP app.test 127.0.0.1, "+chromiumtest.HostResolverRules)
+const HostResolverRules = "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"
