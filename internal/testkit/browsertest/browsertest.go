@@ -301,7 +301,9 @@ func WaitFor(t testing.TB, tab Tab, expr, what string) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("waiting for %s: %s stayed false for 10s", what, expr)
+			var where string
+			Eval(t, tab, `return location.href + ' "' + document.title + '": ' + (document.body ? document.body.innerText : '').slice(0, 200)`, &where)
+			t.Fatalf("waiting for %s: %s stayed false for 10s on %s", what, expr, where)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

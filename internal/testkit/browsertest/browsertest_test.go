@@ -100,6 +100,15 @@ func TestEngines(t *testing.T) {
 			t.Errorf("%s: %+v", browsertest.InsecureHost, page)
 		}
 
+		// httptest's TLS certificate is accepted, and Secure cookies work there.
+		tls := httptest.NewTLSServer(srv.Config.Handler)
+		defer tls.Close()
+		browsertest.Navigate(t, other, tls.URL+"/")
+		browsertest.Eval(t, other, `document.cookie = 's=1; Secure; Path=/'; return document.body.textContent + ' ' + document.cookie`, &cookie)
+		if cookie != tls.Listener.Addr().String()+" s=1" {
+			t.Errorf("%s: %q", tls.URL, cookie)
+		}
+
 		// Exceptions are errors that say what was thrown.
 		_, err := tab.Eval(context.Background(), `throw new RangeError('boom')`)
 		if err == nil || !strings.Contains(err.Error(), "boom") {
