@@ -231,8 +231,13 @@ func (s *Session) setCookie(e *entry) string {
 	b = append(b, '=')
 	b = append(b, value...)
 	b = append(b, s.m.attrs...)
-	b = append(b, "; Max-Age="...)
-	b = strconv.AppendInt(b, maxAge, 10)
+	if e.op == opSet && e.life != 0 {
+		maxAge = e.life // SetWith; -1: a browser-session cookie
+	}
+	if maxAge >= 0 {
+		b = append(b, "; Max-Age="...)
+		b = strconv.AppendInt(b, maxAge, 10)
+	}
 	if s.m.Protection(e.key) == Private {
 		b = append(b, "; HttpOnly"...)
 	}

@@ -15,8 +15,9 @@ type entry struct {
 	meta  meta   // of a Signed/Private value: received, or pending Set
 	old   bool   // re-seal on commit: older key or version, or idle renewal
 
-	op  uint8  // opNone, opSet, opDelete
-	out string // encoded value to send for opSet
+	op   uint8  // opNone, opSet, opDelete
+	out  string // encoded value to send for opSet
+	life int64  // Max-Age of opSet in seconds: 0 for Options.MaxAge, -1 for none
 }
 
 const (

@@ -47,8 +47,15 @@ const (
 	// MaxCookieSize is the largest name+value a browser keeps (RFC 6265bis,
 	// Chrome). Set refuses anything larger.
 	MaxCookieSize = 4096
-	// DefaultPrefix is prepended to every key to make its cookie name.
+	// DefaultPrefix is prepended to every key to make its cookie name
+	// when cookies are not Secure (Options.Insecure).
 	DefaultPrefix = "session."
+	// DefaultSecurePrefix is the default prefix of Secure cookies with
+	// Path "/" and no Domain: browsers accept a "__Host-" cookie only
+	// from a secure origin, host-only, for the whole site, so neither a
+	// sibling subdomain nor a plain-HTTP page can plant (toss) one.
+	// With a Domain or another Path, the default is "__Secure-session.".
+	DefaultSecurePrefix = "__Host-" + DefaultPrefix
 	// DefaultMaxAge is how long cookies (and Signed/Private values) last.
 	DefaultMaxAge = 14 * 24 * time.Hour
 	// DefaultMaxTotalSize bounds all session cookies together; it keeps the
@@ -77,9 +84,13 @@ type Options struct {
 	Keys [][]byte
 
 	// Prefix is prepended to each key to form its cookie name. Default
-	// "session.". A prefix starting with "__Host-" forces Secure, Path "/"
-	// and no Domain (New rejects settings that contradict it); "__Secure-"
-	// forces Secure.
+	// "__Host-session." (DefaultSecurePrefix), which stops cookie tossing
+	// from sibling subdomains and plain-HTTP pages; "__Secure-session."
+	// with a Domain or a Path other than "/"; "session." with Insecure. A
+	// prefix starting with "__Host-" forces Secure, Path "/" and no Domain
+	// (New rejects settings that contradict it); "__Secure-" forces
+	// Secure. Changing the prefix renames every cookie: browsers send the
+	// old ones until they expire, and they read as absent.
 	Prefix string
 
 	// Path of the cookies. Default "/".
@@ -92,6 +103,13 @@ type Options struct {
 	// default cookies are Secure; browsers still send those to
 	// http://localhost.
 	Insecure bool
+
+	// Partitioned adds the Partitioned attribute (CHIPS), for a site
+	// embedded in third-party frames: the browser keeps a separate jar
+	// per top-level site. It needs Secure: New rejects it with Insecure.
+	// Browsers send partitioned cookies in cross-site frames only with
+	// SameSite=None.
+	Partitioned bool
 
 	// SameSite of the cookies. Default Lax. None requires Secure.
 	SameSite http.SameSite
@@ -158,6 +176,7 @@ type Manager struct {
 	path        string
 	domain      string
 	secure      bool
+	partition   bool
 	sameSite    http.SameSite
 	maxAge      time.Duration
 	maxTotal    int
@@ -179,8 +198,8 @@ func New(o Options) (*Manager, error) {
 		return nil, errors.New("clientsession: Options.Keys is empty; give at least one secret of 32+ random bytes")
 	}
 	m := &Manager{
-		prefix: cmp.Or(o.Prefix, DefaultPrefix), path: cmp.Or(o.Path, "/"), domain: o.Domain,
-		secure: !o.Insecure, sameSite: o.SameSite, maxAge: o.MaxAge, maxTotal: o.MaxTotalSize,
+		prefix: cmp.Or(o.Prefix, defaultPrefix(o)), path: cmp.Or(o.Path, "/"), domain: o.Domain,
+		secure: !o.Insecure, partition: o.Partitioned, sameSite: o.SameSite, maxAge: o.MaxAge, maxTotal: o.MaxTotalSize,
 		onInvalid: o.OnInvalid, now: time.Now,
 		revoker: o.Revoker, subjectKey: cmp.Or(o.SubjectKey, DefaultSubjectKey),
 		idleTimeout: o.IdleTimeout,
@@ -242,6 +261,9 @@ func (m *Manager) checkSettings() error {
 	if strings.HasPrefix(m.prefix, "__Secure-") && !m.secure {
 		return errors.New("clientsession: a __Secure- prefix needs Secure (no Insecure)")
 	}
+	if m.partition && !m.secure {
+		return errors.New("clientsession: Partitioned needs Secure (no Insecure)")
+	}
 	switch m.sameSite {
 	case 0, http.SameSiteDefaultMode:
 		m.sameSite = http.SameSiteLaxMode
@@ -266,6 +288,17 @@ func (m *Manager) checkSettings() error {
 		return fmt.Errorf("clientsession: MaxTotalSize %d is negative", m.maxTotal)
 	}
 	return nil
+}
+
+// defaultPrefix returns the prefix used when o.Prefix is empty.
+func defaultPrefix(o Options) string {
+	switch {
+	case o.Insecure:
+		return DefaultPrefix
+	case cmp.Or(o.Path, "/") == "/" && o.Domain == "":
+		return DefaultSecurePrefix
+	}
+	return "__Secure-" + DefaultPrefix
 }
 
 // validAttr reports whether s can be a cookie attribute value (at most 1024
@@ -300,6 +333,9 @@ func (m *Manager) attributes() string {
 		b.WriteString("; SameSite=None")
 	default:
 		b.WriteString("; SameSite=Lax")
+	}
+	if m.partition {
+		b.WriteString("; Partitioned")
 	}
 	return b.String()
 }
@@ -342,6 +378,7 @@ type ClientConfig struct {
 	Domain        string            `json:"domain,omitempty"`
 	SameSite      string            `json:"sameSite"` // "Lax", "Strict" or "None"
 	Secure        bool              `json:"secure"`
+	Partitioned   bool              `json:"partitioned,omitempty"`
 	MaxAge        int               `json:"maxAge"`        // seconds
 	MaxCookieSize int               `json:"maxCookieSize"` // name+value
 	MaxTotalSize  int               `json:"maxTotalSize"`  // "name=value; " summed
@@ -353,7 +390,8 @@ type ClientConfig struct {
 func (m *Manager) ClientConfig() ClientConfig {
 	c := ClientConfig{
 		Prefix: m.prefix, Path: m.path, Domain: m.domain, Secure: m.secure,
-		MaxAge: int(m.maxAge / time.Second), MaxCookieSize: MaxCookieSize,
+		Partitioned: m.partition,
+		MaxAge:      int(m.maxAge / time.Second), MaxCookieSize: MaxCookieSize,
 		MaxTotalSize: m.maxTotal, PrivatePrefix: PrivatePrefix,
 		Protection: make(map[string]string, len(m.protect)),
 	}

@@ -7,10 +7,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 )
 
 // Session is the session of one request. Values are read from the request's
@@ -48,12 +50,17 @@ func (s *Session) Get(key string, v any) (found bool, err error) {
 		return false, ErrNoSession
 	}
 	if !validName(key) {
-		return false, ErrInvalidKey
+		return false, invalidKey(key)
 	}
 	s.lockRead("Get", key)
 	defer s.mu.Unlock()
 	s.load()
 	s.accessed = true
+	return s.get(key, v)
+}
+
+// get decodes the value of key into v; s is locked and loaded.
+func (s *Session) get(key string, v any) (found bool, err error) {
 	js := s.value(key)
 	if js == nil {
 		return false, nil
@@ -75,6 +82,32 @@ func (s *Session) Get(key string, v any) (found bool, err error) {
 		return false, nil
 	}
 	return true, nil
+}
+
+// Pop reads the value of key into v, as Get does, and deletes key in the
+// same call: the deletion goes out with this response, so a flash message
+// shows once. The key is deleted even when its value is invalid or does
+// not fit v. Pop returns ErrHeadersWritten, without reading, when the
+// response headers have gone and the deletion could not be sent.
+func (s *Session) Pop(key string, v any) (found bool, err error) {
+	if s == nil {
+		return false, ErrNoSession
+	}
+	if !validName(key) {
+		return false, invalidKey(key)
+	}
+	if !s.lockLive("Pop", key) {
+		return false, ErrHeadersWritten
+	}
+	defer s.mu.Unlock()
+	s.load()
+	s.accessed = true
+	found, err = s.get(key, v)
+	if err != nil {
+		return false, err // v is not a pointer: keep the value
+	}
+	s.delete(key)
+	return found, nil
 }
 
 // Get returns the value of key decoded as a T. See [Session.Get].
@@ -103,13 +136,43 @@ func marshal(v any) ([]byte, error) {
 // Set stores v, encoded as JSON, under key. The encoding is checked now:
 // Set returns an error wrapping ErrInvalidKey, a *TooLargeError (the value
 // is then not stored), a JSON error, or ErrHeadersWritten when the response
-// headers have already gone and the cookie could not be sent.
+// headers have already gone and the cookie could not be sent. The cookie
+// and a Signed or Private value last Options.MaxAge; see [Session.SetWith]
+// for another lifetime.
 func (s *Session) Set(key string, v any) error {
+	return s.SetWith(key, v, SetOptions{})
+}
+
+// SetOptions are the settings of one [Session.SetWith].
+type SetOptions struct {
+	// MaxAge is the life of this cookie and, for a Signed or Private key,
+	// of the sealed value, whose expiry matches the cookie's: a
+	// short-lived token, or "remember me" for 30 days. Default
+	// Options.MaxAge; otherwise between 1s and 400 days.
+	MaxAge time.Duration
+
+	// Session writes a browser-session cookie, without Max-Age, which the
+	// browser drops when it closes. A Signed or Private value still
+	// expires: after IdleTimeout without use when Options.IdleTimeout is
+	// set, and in any case MaxAge (or Options.MaxAge) after it was set.
+	// Renewals and key rotation re-send such a value with a Max-Age.
+	Session bool
+}
+
+// SetWith is Set with settings for this write.
+func (s *Session) SetWith(key string, v any, o SetOptions) error {
 	if s == nil {
 		return ErrNoSession
 	}
 	if !validName(key) {
-		return ErrInvalidKey
+		return invalidKey(key)
+	}
+	life := s.m.maxAge
+	if o.MaxAge != 0 {
+		if o.MaxAge < time.Second || o.MaxAge > maxMaxAge {
+			return fmt.Errorf("clientsession: setting %q: SetOptions.MaxAge %v must be between 1s and 400 days", key, o.MaxAge)
+		}
+		life = o.MaxAge
 	}
 	js, err := marshal(v)
 	if err != nil {
@@ -122,7 +185,7 @@ func (s *Session) Set(key string, v any) error {
 	s.load()
 	s.accessed = true
 	name := s.m.prefix + key
-	m := s.freshMeta(s.m.maxAge)
+	m := s.freshMeta(life)
 	out := s.encode(name, key, m, js)
 	if n := len(name) + len(out); n > MaxCookieSize {
 		return &TooLargeError{Key: key, Size: n, Limit: MaxCookieSize}
@@ -135,7 +198,11 @@ func (s *Session) Set(key string, v any) error {
 		i = s.add(entry{key: key, name: name})
 	}
 	e := &s.entries[i]
-	if e.in && e.raw == out && s.m.Protection(key) == Public {
+	e.life = int64(life / time.Second)
+	if o.Session {
+		e.life = -1
+	}
+	if e.in && e.raw == out && s.m.Protection(key) == Public && o == (SetOptions{}) {
 		// The browser already holds exactly this: send nothing.
 		e.op, e.out, e.js, e.state = opNone, "", js, stValid
 		return nil
@@ -145,6 +212,11 @@ func (s *Session) Set(key string, v any) error {
 		s.subjectSet() // a login (bind.go)
 	}
 	return nil
+}
+
+// invalidKey returns ErrInvalidKey naming key.
+func invalidKey(key string) error {
+	return fmt.Errorf("%w %q: use 1 to 64 of A-Z a-z 0-9 . _ -", ErrInvalidKey, key)
 }
 
 func (s *Session) encode(name, key string, m meta, js []byte) string {
@@ -161,7 +233,7 @@ func (s *Session) Delete(key string) error {
 		return ErrNoSession
 	}
 	if !validName(key) {
-		return ErrInvalidKey
+		return invalidKey(key)
 	}
 	if !s.lockLive("Delete", key) {
 		return ErrHeadersWritten
@@ -169,13 +241,18 @@ func (s *Session) Delete(key string) error {
 	defer s.mu.Unlock()
 	s.load()
 	s.accessed = true
+	s.delete(key)
+	return nil
+}
+
+// delete removes key; s is locked and loaded.
+func (s *Session) delete(key string) {
 	if i := s.find(key); i >= 0 {
 		s.remove(&s.entries[i])
 	}
 	if key == s.m.subjectKey {
 		s.subjectDeleted() // a logout (bind.go)
 	}
-	return nil
 }
 
 // Clear deletes every key of the session, including ones whose cookies

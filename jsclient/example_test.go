@@ -44,7 +44,7 @@ func Example() {
 	// What a browser gets: the page, then the one file it imports.
 	rec := httptest.NewRecorder()
 	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
-	fmt.Println(rec.Header().Get("Set-Cookie")[:len("session.user=")] + "…")
+	fmt.Println(rec.Header().Get("Set-Cookie")[:len("__Host-session.user=")] + "…")
 	fmt.Println(strings.Contains(rec.Body.String(), `<link rel="modulepreload" href="`+js.URL()+`">`))
 
 	req := httptest.NewRequest("GET", js.URL(), nil)
@@ -55,7 +55,7 @@ func Example() {
 	fmt.Println(rec.Header().Get("Cache-Control"))
 	fmt.Println(rec.Header().Get("Vary"))
 	// Output:
-	// session.user=…
+	// __Host-session.user=…
 	// true
 	// 200 text/javascript; charset=utf-8 gzip
 	// public, max-age=31536000, immutable

@@ -2,7 +2,7 @@
 // tests can check them. jsclient.Handler serves the server's own settings in
 // place of this file; npm users whose server differs call session.withConfig.
 export default {
-  "prefix": "session.",
+  "prefix": "__Host-session.",
   "path": "/",
   "sameSite": "Lax",
   "secure": true,
