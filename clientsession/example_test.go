@@ -49,6 +49,6 @@ func Example() {
 	fmt.Println(rec.Header().Get("Vary"), "|", rec.Header().Get("Cache-Control"))
 	// Output:
 	// hello Ann Lee, Jr (42)
-	// [session.lang=%22fr%22; Path=/; Secure; SameSite=Lax; Max-Age=1209600]
+	// [__Host-session.lang=%22fr%22; Path=/; Secure; SameSite=Lax; Max-Age=1209600]
 	// Cookie | private, no-store
 }

@@ -23,7 +23,7 @@ import (
 func junkRequest(t *testing.T, m *Manager, n int) {
 	var parts []string
 	for i := range n {
-		parts = append(parts, fmt.Sprintf("session.k%d=%%ZZ", i))
+		parts = append(parts, fmt.Sprintf("%sk%d=%%ZZ", m.prefix, i))
 	}
 	req := httptest.NewRequest("GET", "/junk", nil)
 	req.Header.Set("Cookie", strings.Join(parts, "; "))
