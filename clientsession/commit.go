@@ -247,7 +247,7 @@ func (s *Session) setCookie(e *entry) string {
 // dropped reports session changes lost to a hijacked connection.
 func (s *Session) dropped() {
 	s.mu.Lock()
-	lost := s.pending()
+	lost := !s.committed && s.pending() // a 101 or PendingCookies sent them
 	s.committed, s.varied = true, true
 	s.mu.Unlock()
 	if lost {
