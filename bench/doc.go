@@ -13,21 +13,26 @@
 //
 // # Micro benchmarks
 //
-// BenchmarkSession runs three requests against four libraries on one fixed
+// BenchmarkSession runs four requests against five setups on one fixed
 // six-key session (see package bench/internal/harness):
 //
 //   - req=read: the middleware plus reading "user" and "_auth_user_id";
 //   - req=write: the middleware plus changing "lang";
 //   - req=cold: the read request with no cookies at all (a first visit);
+//   - req=untouched: the session's cookies, and a handler that never reads
+//     the session (a public page behind the middleware);
 //
-// and lib=clientsession, gorilla (CookieStore, default codec, hash and block
+// and lib=clientsession, clientsession-revoker (the same with a Revoker
+// that answers from memory and revokes nothing: the library's own cost of
+// checking revocations), gorilla (CookieStore, default codec, hash and block
 // keys), scs-mem (scs v2 with its memstore) and scs-redis (scs v2 with
 // goredisstore and a real redis-server on loopback, started by the
 // benchmark). Each request carries the cookies the library itself produced
 // for the session. Besides ns/op, B/op and allocs/op each case reports
 // cookie-B/op (bytes of the Cookie request header) and setcookie-B/op (bytes
 // of the Set-Cookie response headers). lib=none is the harness alone: a
-// handler with no session, to show what the measurement itself costs.
+// handler with no session, to show what the measurement itself costs; a
+// library's own allocations are its allocs/op less lib=none's.
 //
 // Under a plain "go test" only TestHarnesses runs: it checks, quickly, that
 // every harness reads back what it wrote. It needs redis-server (Debian

@@ -1,7 +1,12 @@
 package main
 
 import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"slices"
 	"strings"
 	"testing"
@@ -9,12 +14,13 @@ import (
 	"github.com/fullsession/fullsession/bench/internal/cookieval"
 )
 
-func TestSearchURLs(t *testing.T) {
-	if len(searches) != 504 {
-		t.Fatalf("%d searches, want 504", len(searches))
+func TestFirstPages(t *testing.T) {
+	first := firstPages()
+	if len(first) != 168 {
+		t.Fatalf("%d searches, want 168", len(first))
 	}
 	seen := map[string]bool{}
-	for _, s := range searches {
+	for _, s := range first {
 		if seen[s] {
 			t.Fatalf("duplicate search %q", s)
 		}
@@ -23,19 +29,50 @@ func TestSearchURLs(t *testing.T) {
 		if err != nil || u.Path != "/" {
 			t.Fatalf("bad search URL %q", s)
 		}
-		// Canonical order (the site redirects any other): city, type, max, page.
+		// Canonical order (the site redirects any other): city, type, max.
 		last := -1
 		for _, kv := range strings.Split(u.RawQuery, "&") {
 			if kv == "" {
 				continue
 			}
 			k, _, _ := strings.Cut(kv, "=")
-			i := slices.Index([]string{"city", "type", "max", "page"}, k)
+			i := slices.Index([]string{"city", "type", "max"}, k)
 			if i <= last {
 				t.Fatalf("%q: parameters out of canonical order", s)
 			}
 			last = i
 		}
+	}
+}
+
+// TestSearchPages follows the pager's Next links of a fake site: up to
+// three pages per search, the escaped href decoded, fewer for a short
+// search, and an error for a page that does not answer 200.
+func TestSearchPages(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		n, _ := strconv.Atoi(q.Get("after"))
+		switch {
+		case q.Get("city") == "Gone":
+			http.Redirect(w, r, "/?note=city", http.StatusMovedPermanently)
+		case q.Get("city") == "Short" || n >= 40:
+			fmt.Fprint(w, `<nav class="pager"></nav>`)
+		default:
+			fmt.Fprintf(w, `<nav class="pager"><a rel="next" href="/?city=%s&amp;after=%d">Next →</a></nav>`, q.Get("city"), n+20)
+		}
+	}))
+	defer srv.Close()
+	got, err := searchPages(context.Background(), srv.Client(), srv.URL, []string{"/?city=Paris", "/?city=Short"}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"/?city=Paris", "/?city=Paris&after=20", "/?city=Paris&after=40", "/?city=Short"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if _, err := searchPages(context.Background(), noRedirect, srv.URL, []string{"/?city=Gone"}, 3); err == nil {
+		t.Fatal("a redirected search page was accepted")
 	}
 }
 

@@ -4,7 +4,9 @@
 // with its own cookie jar:
 //
 //   - property pages, Zipf-distributed over the 100,000 property ids;
-//   - search pages, Zipf-distributed over 504 canonical searches;
+//   - search pages, Zipf-distributed over the first three pages of 168
+//     canonical searches (up to 504 URLs; later pages are keyset cursors,
+//     taken from the site's own Next links before day 1);
 //   - the private "My selection" page;
 //   - selection toggles: most written in the browser's cookie as the page
 //     script does (no request), some through the no-JS form POST;
@@ -41,6 +43,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"net/http"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -105,6 +108,11 @@ func run(ctx context.Context, o options) ([]*result, error) {
 		return nil, err
 	}
 	defer env.stop()
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if searches, err = searchPages(ctx, noRedirect, "http://"+env.origin, firstPages(), searchDepth); err != nil {
+		return nil, fmt.Errorf("listing the search pages: %w", err)
+	}
+	log.Printf("%d search pages: %d searches, up to %d pages each", len(searches), len(firstPages()), searchDepth)
 	t, err := newTraffic(env.varnishURL(), o)
 	if err != nil {
 		return nil, err

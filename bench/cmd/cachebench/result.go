@@ -32,6 +32,7 @@ type runSummary struct {
 	Concurrency int       `json:"concurrency"`
 	ZipfS       float64   `json:"zipf_s"`
 	UpdateRate  float64   `json:"update_rate"`
+	Searches    int       `json:"search_pages"` // distinct search URLs requested
 	Days        []summary `json:"days"` // day 1 starts with an empty cache
 }
 
@@ -122,7 +123,7 @@ func ratio(a, b float64) float64 {
 // printDays writes one benchmark line per day to out, a summary to human and,
 // when o.jsonPath is set, the summaries as JSON.
 func printDays(days []*result, out, human io.Writer, o options) error {
-	run := runSummary{ViewsPerDay: o.views, Users: o.users, Concurrency: o.concurrency, ZipfS: o.zipfS, UpdateRate: o.updateRate}
+	run := runSummary{ViewsPerDay: o.views, Users: o.users, Concurrency: o.concurrency, ZipfS: o.zipfS, UpdateRate: o.updateRate, Searches: len(searches)}
 	for i, r := range days {
 		s := r.summary(i + 1)
 		run.Days = append(run.Days, s)

@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/fullsession/fullsession/bench/internal/h1"
@@ -100,40 +99,9 @@ func (s *stats) violate(format string, args ...any) {
 	}
 }
 
-// searchURLs are the canonical search pages (the site redirects any other
-// spelling): city × type × maximum price × page, 504 in all.
-func searchURLs() []string {
-	var out []string
-	for _, city := range []string{"", "Paris", "Lyon", "Marseille", "Bordeaux", "Lille", "Nantes"} {
-		for _, typ := range []string{"", "studio", "apartment", "loft", "house", "villa"} {
-			for _, maxPrice := range []int{0, 200_000, 400_000, 800_000} {
-				for page := 1; page <= 3; page++ {
-					var q []string
-					if city != "" {
-						q = append(q, "city="+url.QueryEscape(city))
-					}
-					if typ != "" {
-						q = append(q, "type="+typ)
-					}
-					if maxPrice > 0 {
-						q = append(q, "max="+strconv.Itoa(maxPrice))
-					}
-					if page > 1 {
-						q = append(q, "page="+strconv.Itoa(page))
-					}
-					u := "/"
-					if len(q) > 0 {
-						u += "?" + strings.Join(q, "&")
-					}
-					out = append(out, u)
-				}
-			}
-		}
-	}
-	return out
-}
-
-var searches = searchURLs()
+// searches are the search pages the visitors read (see searchPages),
+// found once the site runs.
+var searches []string
 
 // traffic is the simulated population: the workers with their visitors,
 // cookie jars and random sources, kept from one day to the next so that the

@@ -1,7 +1,9 @@
 // Command e2ebench loads the same small chi application (package
-// bench/internal/app) built three ways, with clientsession, scs+Redis and
-// gorilla CookieStore, and prints requests/s and p50/p99 latencies for a
-// session-reading page and a session-writing page, all in the same run.
+// bench/internal/app) built four ways: without any session library (none,
+// the baseline: the page greets a fixed anonymous user), with
+// clientsession, scs+Redis and gorilla CookieStore, and prints requests/s
+// and p50/p99 latencies for a session-reading page and a session-writing
+// page, all in the same run.
 //
 //	go run ./bench/cmd/e2ebench [-concurrency 16] [-duration 8s] [-requests 400000] [-count 1]
 //
@@ -41,7 +43,10 @@ import (
 	"github.com/fullsession/fullsession/internal/testkit/redisproc"
 )
 
-var apps = []string{"clientsession", "scs-redis", "gorilla"}
+// apps are the variants, in the order each round runs them: none (the same
+// app without a session library) right before clientsession, so that the
+// overhead of adding clientsession compares two cases run back to back.
+var apps = []string{"none", "clientsession", "scs-redis", "gorilla"}
 
 func main() {
 	serve := flag.String("serve", "", "internal: serve the app built with this library and print its address")
@@ -72,6 +77,8 @@ func serveApp(lib, redisAddr string) error {
 	var st harness.Store
 	var err error
 	switch lib {
+	case "none":
+		st = harness.None{}
 	case "clientsession":
 		st, err = harness.NewClientSession()
 	case "gorilla":
@@ -199,7 +206,7 @@ func runCase(client *http.Client, c *child, page string, concurrency int, durati
 			return fmt.Errorf("%s login: %w", c.name, err)
 		}
 	}
-	do := requestFunc(client, c.base, page, jars)
+	do := requestFunc(client, c.base, page, jars, c.name == "none")
 	warm := load.Config{Concurrency: concurrency, Requests: requests / 10, Duration: duration / 10, Do: do}
 	if res, _ := load.Run(ctx, warm); res.Errors > 0 {
 		return fmt.Errorf("%s %s warm-up: %d errors, first: %v", c.name, page, res.Errors, res.FirstErr)
@@ -221,13 +228,18 @@ func runCase(client *http.Client, c *child, page string, concurrency int, durati
 func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 
 // requestFunc returns the load's Do: reads check that the page greets this
-// worker's own user; writes flip the worker's language each time, so every
+// worker's own user (or, for the app without sessions, anon, the anonymous
+// harness.NoneUID); writes flip the worker's language each time, so every
 // write is a real change.
-func requestFunc(client *http.Client, base, page string, jars []jar.Jar) func(context.Context, int) error {
+func requestFunc(client *http.Client, base, page string, jars []jar.Jar, anon bool) func(context.Context, int) error {
 	if page == "read" {
 		url := base + "/read"
 		return func(ctx context.Context, w int) error {
-			want := fmt.Appendf(nil, "(#%d)", 1000+w)
+			uid := 1000 + w
+			if anon {
+				uid = harness.NoneUID
+			}
+			want := fmt.Appendf(nil, "(#%d)", uid)
 			return send(ctx, client, &jars[w], "GET", url, http.StatusOK, want)
 		}
 	}

@@ -26,8 +26,8 @@ func TestRequestFunc(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	read := requestFunc(client, srv.URL, "read", jars)
-	write := requestFunc(client, srv.URL, "write", jars)
+	read := requestFunc(client, srv.URL, "read", jars, false)
+	write := requestFunc(client, srv.URL, "write", jars, false)
 	for range 3 {
 		for w := range jars {
 			if err := read(ctx, w); err != nil {
@@ -41,5 +41,28 @@ func TestRequestFunc(t *testing.T) {
 	jars[0], jars[1] = jars[1], jars[0] // worker 0 now holds user 1001's session
 	if err := read(ctx, 0); err != errBody {
 		t.Fatalf("read with another user's cookies: err = %v, want errBody", err)
+	}
+}
+
+// TestNone runs the load's requests against the app without sessions: it
+// greets the anonymous user, and the check expecting a worker's own user
+// catches that.
+func TestNone(t *testing.T) {
+	srv := httptest.NewServer(app.New(harness.None{}))
+	defer srv.Close()
+	client := load.NewClient(1)
+	ctx := context.Background()
+	jars := make([]jar.Jar, 1)
+	if err := send(ctx, client, &jars[0], "GET", srv.URL+"/login?uid=1000", 204, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := requestFunc(client, srv.URL, "read", jars, true)(ctx, 0); err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	if err := requestFunc(client, srv.URL, "write", jars, true)(ctx, 0); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	if err := requestFunc(client, srv.URL, "read", jars, false)(ctx, 0); err != errBody {
+		t.Fatalf("read expecting user 1000: err = %v, want errBody", err)
 	}
 }

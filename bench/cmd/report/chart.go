@@ -12,6 +12,7 @@ var colors = map[string]string{
 	"gorilla":       "#e08a2c",
 	"scs-mem":       "#7a9a3a",
 	"scs-redis":     "#b03a48",
+	"none":          "#9a9a9a",
 }
 
 // panel is one horizontal grouped bar chart.
@@ -104,7 +105,7 @@ func chart(in *inputs) string {
 		groups: []string{"read (user + _auth_user_id)", "write (change lang)", "cold (no cookies)"},
 		series: microLibs, log: true, label: dur,
 	}
-	for _, req := range requests {
+	for _, req := range []string{"read", "write", "cold"} {
 		row := make([]float64, len(microLibs))
 		for i, lib := range microLibs {
 			row[i] = get(in.micro, microName(req, lib), "ns/op")

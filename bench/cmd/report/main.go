@@ -71,6 +71,7 @@ type cacheRun struct {
 	Concurrency int        `json:"concurrency"`
 	ZipfS       float64    `json:"zipf_s"`
 	UpdateRate  float64    `json:"update_rate"`
+	Searches    int        `json:"search_pages"`
 	Days        []cacheDay `json:"days"`
 }
 

@@ -1,7 +1,9 @@
 package harness
 
 import (
+	"context"
 	"net/http"
+	"time"
 
 	"github.com/fullsession/fullsession/clientsession"
 )
@@ -9,24 +11,43 @@ import (
 // ClientSession is this project's clientsession: one cookie per key, public
 // keys as percent-encoded JSON, "_" keys sealed with XChaCha20-Poly1305.
 type ClientSession struct {
-	m *clientsession.Manager
+	m    *clientsession.Manager
+	name string
 }
 
 // NewClientSession returns a Manager with the default options: Secure,
 // SameSite=Lax, 14 days, "_" keys Private, the others Public.
 func NewClientSession() (*ClientSession, error) {
+	return newClientSession("clientsession", nil)
+}
+
+// NewClientSessionRevoker is [NewClientSession] with a Revoker that never
+// revokes anything: it measures what checking revocations costs the
+// library itself, without any store behind the Revoker. Its name is
+// "clientsession-revoker".
+func NewClientSessionRevoker() (*ClientSession, error) {
+	return newClientSession("clientsession-revoker", noRevoker{})
+}
+
+func newClientSession(name string, r clientsession.Revoker) (*ClientSession, error) {
 	m, err := clientsession.New(clientsession.Options{
-		Keys:   [][]byte{key("clientsession", 32)},
-		MaxAge: MaxAge,
+		Keys:    [][]byte{key("clientsession", 32)},
+		MaxAge:  MaxAge,
+		Revoker: r,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &ClientSession{m: m}, nil
+	return &ClientSession{m: m, name: name}, nil
 }
 
+// noRevoker is a Revoker with no revocations, answering from memory.
+type noRevoker struct{}
+
+func (noRevoker) NotBefore(context.Context, string) (time.Time, error) { return time.Time{}, nil }
+
 // Name implements [Store].
-func (c *ClientSession) Name() string { return "clientsession" }
+func (c *ClientSession) Name() string { return c.name }
 
 // Middleware implements [Store].
 func (c *ClientSession) Middleware(next http.Handler) http.Handler { return c.m.Middleware(next) }

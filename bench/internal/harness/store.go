@@ -37,15 +37,19 @@ const MaxAge = 14 * 24 * time.Hour
 // the one stored: a harness bug, never expected.
 var ErrWrongType = errors.New("harness: session value has an unexpected type")
 
-// Stores returns the four stores in report order: clientsession, gorilla,
-// scs-mem and, when redisAddr is not empty, scs-redis. The caller must Close
-// each one.
+// Stores returns the stores in report order: clientsession,
+// clientsession-revoker, gorilla, scs-mem and, when redisAddr is not empty,
+// scs-redis. The caller must Close each one.
 func Stores(redisAddr string) ([]Store, error) {
 	cs, err := NewClientSession()
 	if err != nil {
 		return nil, err
 	}
-	stores := []Store{cs, NewGorilla(), NewSCSMemory()}
+	csr, err := NewClientSessionRevoker()
+	if err != nil {
+		return nil, err
+	}
+	stores := []Store{cs, csr, NewGorilla(), NewSCSMemory()}
 	if redisAddr != "" {
 		r, err := NewSCSRedis(redisAddr, 0)
 		if err != nil {
