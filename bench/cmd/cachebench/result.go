@@ -33,7 +33,7 @@ type runSummary struct {
 	ZipfS       float64   `json:"zipf_s"`
 	UpdateRate  float64   `json:"update_rate"`
 	Searches    int       `json:"search_pages"` // distinct search URLs requested
-	Days        []summary `json:"days"` // day 1 starts with an empty cache
+	Days        []summary `json:"days"`         // day 1 starts with an empty cache
 }
 
 // summary is one day of a run.
