@@ -44,10 +44,7 @@ func (s *Session) requestSID() sessionID {
 		s.b.reqDone = true
 		if i := s.find(s.m.subjectKey); i >= 0 && s.entries[i].in {
 			e := &s.entries[i]
-			s.decode(e)
-			if e.state == stValid {
-				s.b.reqSID = e.meta.sid
-			}
+			s.decode(e) // sets reqSID when valid
 		}
 	}
 	return s.b.reqSID
@@ -91,6 +88,10 @@ func (s *Session) openEntry(e *entry, p Protection) ([]byte, error) {
 	}
 	if err := s.checkRevoked(e, m.issued, js); err != nil {
 		return nil, err
+	}
+	if e.key == s.m.subjectKey {
+		// Kept apart from e.meta, which a re-issue overwrites.
+		s.b.reqSID = m.sid
 	}
 	e.meta, e.old = m, ki > 0 || m.version == 1 || renew
 	return js, nil
@@ -225,8 +226,10 @@ func (s *Session) reissueAll() {
 		case e.op == opSet:
 			s.reseal(e, p)
 		case e.op == opNone && s.entryValid(e):
-			e.meta = s.freshMeta(lifetime(e.meta))
+			life := lifetime(e.meta)
+			e.meta = s.freshMeta(life)
 			e.op, e.out, e.old = opSet, s.seal(e.name, e.key, e.meta, e.js), false
+			e.life = int64(life / time.Second) // the cookie lasts as the value
 		}
 	}
 }

@@ -386,3 +386,21 @@ func TestVersion1CookiesKeepReading(t *testing.T) {
 		assert.Empty(t, got)
 	}
 }
+
+func TestRenewKeepsPerKeyLifetimes(t *testing.T) {
+	r := newBindRig(t, Options{})
+	jar, _ := r.do("", func(s *Session) {
+		require.NoError(t, s.Set("_auth_user_id", "ann"))
+		require.NoError(t, s.SetWith("cart", "x", SetOptions{MaxAge: 30 * 24 * time.Hour}))
+	})
+	r.clk.add(time.Hour)
+	_, rec := r.do(jar, func(s *Session) { require.NoError(t, s.Renew()) })
+	ages := map[string]int{}
+	for _, c := range rec.Result().Cookies() {
+		ages[c.Name] = c.MaxAge
+	}
+	assert.Equal(t, map[string]int{
+		r.m.prefix + "_auth_user_id": int((14 * 24 * time.Hour).Seconds()),
+		r.m.prefix + "cart":          int((30 * 24 * time.Hour).Seconds()),
+	}, ages, "a re-issue keeps each value's lifetime, for the cookie too")
+}
