@@ -202,6 +202,57 @@ func (b *browser) login(t *testing.T, base, user string) {
 	)
 }
 
+// flashJS returns the flash message the page shows, or "".
+const flashJS = `(() => { const f = document.getElementById("flash"); return f && !f.hidden ? f.textContent : "" })()`
+
+// flash returns the flash message the open page shows, or "".
+func (b *browser) flash(t *testing.T) string {
+	t.Helper()
+	return evaluate[string](t, b, flashJS)
+}
+
+// reload reloads the open page and waits for its script.
+func (b *browser) reload(t *testing.T) {
+	t.Helper()
+	b.run(t, chromedp.Evaluate[chromedp.Void](`document.documentElement.dataset.old = "1"`), chromedp.Reload())
+	b.waitNewPage(t)
+}
+
+// waitNewPage waits until a page other than the one marked old has been
+// personalised. Evaluations that race the navigation fail and are retried.
+func (b *browser) waitNewPage(t *testing.T) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		ok, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](
+			`!document.documentElement.dataset.old && document.documentElement.dataset.personalised === "true"`))
+		return err == nil && ok
+	}, 10*time.Second, 50*time.Millisecond, "%s: no new page", b.name)
+}
+
+// flashInNewTab opens url in a second tab of the same browser (same
+// cookies) and returns the flash message it shows.
+func (b *browser) flashInNewTab(t *testing.T, url string) string {
+	t.Helper()
+	tab, cancel := chromedp.NewContext(b.ctx)
+	defer cancel()
+	require.NoError(t, chromedp.Do(tab, chromedp.Navigate(url), personalised()), b.name)
+	v, err := chromedp.Run(tab, chromedp.Evaluate[string](flashJS))
+	require.NoError(t, err, b.name)
+	return v
+}
+
+// postStar submits the star form of property id the way a browser without
+// the page script does (a POST to /selection/toggle, which redirects back)
+// and waits for the page it lands on.
+func (b *browser) postStar(t *testing.T, id int64) {
+	t.Helper()
+	b.run(t,
+		chromedp.Evaluate[chromedp.Void](`document.documentElement.dataset.old = "1"`),
+		chromedp.Submit(chromedp.CSS(fmt.Sprintf(`form[data-star="%d"]`, id))), // form.submit(): no submit event, no script
+	)
+	b.waitNewPage(t)
+}
+
 // toggleStar clicks the star of property id (on the open page) and waits
 // for it to show want ("true" or "false").
 func (b *browser) toggleStar(t *testing.T, id int64, want string) {
@@ -233,6 +284,17 @@ func TestEndToEndThroughVarnish(t *testing.T) {
 	bruno := newBrowser(t, ctx, "bruno")
 	ann.login(t, base, "ann")
 	bruno.login(t, base, "bruno")
+
+	// The login left a flash for the page it redirects to, the search page,
+	// which is cached (bruno's copy is ann's): the page script pops it and
+	// shows it, once. It is gone after a reload and in a second tab.
+	assert.Equal(t, "Welcome back, Bruno", bruno.flash(t))
+	landed := bruno.responses()
+	assert.Equal(t, "HIT", landed[len(landed)-1].get("X-Cache"), "the flash shows on a page from the cache")
+	assert.Equal(t, "Welcome back, Ann", ann.flash(t))
+	bruno.reload(t)
+	assert.Empty(t, bruno.flash(t), "gone after a reload")
+	assert.Empty(t, ann.flashInNewTab(t, base+"/"), "gone in a second tab")
 
 	// Each builds a different selection with the star (page script only).
 	const shared, other = 42, 7
@@ -295,6 +357,20 @@ func TestEndToEndThroughVarnish(t *testing.T) {
 	assert.Equal(t, euros(newPrice), s.Price)
 	assert.Equal(t, "Hello Bruno", s.Hello)
 	assert.Equal(t, "true", s.Star)
+
+	// The no-JS star: the POST removes 42 from bruno's selection and leaves
+	// a flash for the cached page it returns to.
+	bruno.open(t, page)
+	bruno.postStar(t, shared)
+	assert.Equal(t, "Removed from your selection", bruno.flash(t))
+	landed = bruno.responses()
+	assert.Equal(t, page, landed[len(landed)-1].url)
+	assert.Equal(t, "HIT", landed[len(landed)-1].get("X-Cache"), "the flash shows on a page from the cache")
+	assert.Equal(t, "false", bruno.state(t, shared).Star)
+	bruno.reload(t)
+	assert.Empty(t, bruno.flash(t), "gone after a reload")
+	assert.Empty(t, bruno.flashInNewTab(t, page), "gone in a second tab")
+	assert.Equal(t, []int64{other}, bruno.selection(t, base))
 
 	// No response carrying Set-Cookie came from the cache, and the check
 	// did see cookies being set (the logins) and hits.

@@ -387,7 +387,11 @@ func TestLoginLogout(t *testing.T) {
 	assert.False(t, byName["session.user"].HttpOnly, "page scripts read the name")
 	assert.True(t, byName["session._auth_user_id"].HttpOnly, "the user id is Private")
 	assert.Greater(t, len(byName["session._auth_user_id"].Value), 40, "sealed, not the plain id")
+	require.Contains(t, byName, "session.flash")
+	assert.Equal(t, "%22Welcome%20back%2C%20Chlo%C3%A9%22", byName["session.flash"].Value, "a Public flash for the page script")
+	assert.False(t, byName["session.flash"].HttpOnly)
 	j.update(w)
+	delete(j, "session.flash") // the page script pops it
 
 	w = s.get("/selection", j.header())
 	bodyHas(t, w.Body.String(), "Hello Chloé")
@@ -419,13 +423,15 @@ func TestToggle(t *testing.T) {
 	assert.Equal(t, "/properties/42", w.Header().Get("Location"))
 	assert.Contains(t, w.Header().Get("Cache-Control"), "no-store")
 	assert.Equal(t, "[42]", j["session.selection"])
+	assert.Equal(t, "%22Added%20to%20your%20selection%22", j["session.flash"])
 
-	w = post(url.Values{"id": {"7"}, "back": {"/?city=Paris&page=2"}})
-	assert.Equal(t, "/?city=Paris&page=2", w.Header().Get("Location"))
+	w = post(url.Values{"id": {"7"}, "back": {"/?city=Paris&after=20"}})
+	assert.Equal(t, "/?city=Paris&after=20", w.Header().Get("Location"))
 	assert.Equal(t, "[42%2C7]", j["session.selection"])
 
 	post(url.Values{"id": {"42"}, "back": {"https://evil.example/"}})
 	assert.Equal(t, "[7]", j["session.selection"])
+	assert.Equal(t, "%22Removed%20from%20your%20selection%22", j["session.flash"])
 	post(url.Values{"id": {"7"}})
 	assert.NotContains(t, j, "session.selection", "an empty selection deletes the cookie")
 

@@ -66,6 +66,7 @@ func (s *site) toggle(w http.ResponseWriter, r *http.Request) {
 	}
 	sess := clientsession.From(r)
 	ids, _ := readSelection(sess)
+	before := len(ids)
 	ids, ok = toggleSelection(ids, id)
 	if !ok {
 		s.fail(w, r, http.StatusBadRequest, fmt.Sprintf("Your selection is full (%d properties). Remove one first.", maxSelection))
@@ -77,7 +78,11 @@ func (s *site) toggle(w http.ResponseWriter, r *http.Request) {
 	} else {
 		err = sess.Set(selectionKey, ids)
 	}
-	if err != nil {
+	msg := "Added to your selection"
+	if len(ids) < before {
+		msg = "Removed from your selection"
+	}
+	if err = errors.Join(err, setFlash(sess, msg)); err != nil {
 		s.internalError(w, r, err)
 		return
 	}
@@ -128,6 +133,7 @@ func (s *site) login(w http.ResponseWriter, r *http.Request) {
 	if err := errors.Join(
 		sess.Set(authIDKey, u.ID),
 		sess.Set(userKey, userView{Surname: u.Surname, Name: u.Name}),
+		setFlash(sess, "Welcome back, "+u.Name),
 	); err != nil {
 		s.internalError(w, r, err)
 		return

@@ -22,11 +22,21 @@ import (
 //     Page scripts read it for the greeting; they cannot forge it.
 //   - selection, Public: a JSON array of property ids, written by the page
 //     script or by POST /selection/toggle. Untrusted (selection.go).
+//   - flash, Public: a message for the next page ("Welcome back, Ann"),
+//     written by a POST before its redirect. The server never reads it: the
+//     page script pops it (reads and removes it) and shows it as text, so
+//     it works on cached pages and shows exactly once.
 const (
 	authIDKey    = "_auth_user_id"
 	userKey      = "user"
 	selectionKey = "selection" // see selection.go
+	flashKey     = "flash"
 )
+
+// setFlash leaves msg for the next page the browser shows.
+func setFlash(sess *clientsession.Session, msg string) error {
+	return sess.Set(flashKey, msg)
+}
 
 // sessionMaxAge is how long session cookies live. Revocations are kept as
 // long: after that, every value issued before them has expired anyway.

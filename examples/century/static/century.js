@@ -77,6 +77,19 @@ function toggle(event) {
   renderSelection();
 }
 
+// renderFlash shows the message the previous POST left in the Public "flash"
+// key, once: pop removes the cookie, so a reload or another tab does not
+// show it again. It is text, never HTML: a Public value can be forged.
+function renderFlash() {
+  const el = document.getElementById("flash");
+  if (!el) return;
+  const msg = session.pop("flash");
+  if (typeof msg !== "string" || msg === "") return;
+  el.textContent = msg.slice(0, 200);
+  el.hidden = false;
+}
+
+renderFlash();
 renderAccount();
 renderSelection();
 document.addEventListener("submit", toggle);
