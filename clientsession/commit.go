@@ -204,6 +204,7 @@ func (s *Session) commit(h http.Header) {
 	if wrote {
 		httpcache.ForbidShared(h)
 	}
+	s.logJunk()
 }
 
 // setCookie returns the Set-Cookie value for e, or "" when e is unchanged.

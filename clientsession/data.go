@@ -2,6 +2,11 @@
 // request, decoded on first use, and the change to send for each.
 package clientsession
 
+import (
+	"log/slog"
+	"slices"
+)
+
 // entry is one session key: the cookie that came with the request, if
 // any, and the change to send, if any.
 type entry struct {
@@ -9,6 +14,7 @@ type entry struct {
 	name string // cookie name: Prefix + key
 	raw  string // cookie value as received ("" when not in the request)
 	in   bool   // a cookie came with the request
+	used bool   // read in this request: counts toward MaxTotalSize
 
 	state uint8  // of the received value: stUnread, stValid, stInvalid
 	js    []byte // decoded JSON (valid received value, or pending Set)
@@ -155,27 +161,98 @@ func (s *Session) value(key string) []byte {
 	if !e.in {
 		return nil
 	}
+	e.used = true
 	s.decode(e)
 	return e.js
 }
 
-// totalWith returns the size of the session's cookies, as the browser will
-// send them, if key took size bytes ("name=value; ").
-func (s *Session) totalWith(key string, size int) int {
-	total := size
+// room reports whether the session's cookies fit Options.MaxTotalSize if
+// key took size bytes ("name=value; "), and returns the total counted.
+// Only what the application uses counts: pending Sets, and the valid
+// received values of keys declared in Options.Protection, of the subject
+// key, or read in this request. The other received session cookies
+// (unknown keys, invalid values) are junk, planted or left over: when the
+// browser's jar would go over the limit with them, room is made by
+// deleting them in this response, invalid ones first, with one log line.
+func (s *Session) room(key string, size int) (total int, ok bool) {
+	total = size
+	junk := 0
 	for i := range s.entries {
 		e := &s.entries[i]
-		if e.key == key {
-			continue
-		}
 		switch {
+		case e.key == key:
 		case e.op == opSet:
-			total += len(s.m.prefix) + len(e.key) + len(e.out) + 3
+			total += len(e.name) + len(e.out) + 3
 		case e.op == opNone && e.in:
-			total += len(s.m.prefix) + len(e.key) + len(e.raw) + 3
+			if s.counts(e) {
+				total += len(e.name) + len(e.raw) + 3
+			} else {
+				junk += len(e.name) + len(e.raw) + 3
+			}
 		}
 	}
-	return total
+	if total > s.m.maxTotal {
+		return total, false
+	}
+	if total+junk > s.m.maxTotal {
+		s.dropJunk(key, total+junk-s.m.maxTotal)
+	}
+	return total, true
+}
+
+// counts reports whether the received value of e counts toward the total.
+func (s *Session) counts(e *entry) bool {
+	if _, declared := s.m.protect[e.key]; !declared && !e.used && e.key != s.m.subjectKey {
+		return false
+	}
+	s.decode(e)
+	return e.state == stValid
+}
+
+// dropJunk deletes junk cookies (see room) until need bytes are freed:
+// invalid values of declared keys first, then unknown keys, largest
+// first, so that a few planted large cookies go before a legitimate
+// undeclared one (declare in Options.Protection the keys that must stay).
+func (s *Session) dropJunk(key string, need int) {
+	var junk []int
+	for i := range s.entries {
+		e := &s.entries[i]
+		if e.key != key && e.op == opNone && e.in && !s.counts(e) {
+			junk = append(junk, i)
+		}
+	}
+	size := func(i int) int { return len(s.entries[i].name) + len(s.entries[i].raw) + 3 }
+	slices.SortStableFunc(junk, func(a, b int) int {
+		ia, ib := s.entries[a].state == stInvalid, s.entries[b].state == stInvalid
+		if ia != ib {
+			if ia {
+				return -1
+			}
+			return 1
+		}
+		return size(b) - size(a)
+	})
+	n, freed := 0, 0
+	for _, i := range junk {
+		if freed >= need {
+			break
+		}
+		freed += size(i)
+		s.remove(&s.entries[i])
+		n++
+	}
+	s.junk.count += n
+	s.junk.bytes += freed
+}
+
+// junkLog counts the junk cookies a response deletes, logged once at commit.
+type junkLog struct{ count, bytes int }
+
+func (s *Session) logJunk() {
+	if s.junk.count > 0 {
+		slog.WarnContext(s.req.Context(), "clientsession: deleted junk session cookies (unknown keys or invalid values) to make room",
+			"count", s.junk.count, "bytes", s.junk.bytes, "path", s.req.URL.Path)
+	}
 }
 
 func (s *Session) remove(e *entry) {

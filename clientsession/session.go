@@ -29,6 +29,7 @@ type Session struct {
 	arena     []byte // decoded values of all keys; starts in buf
 	buf       [256]byte
 	inline    [8]entry // where entries start: no allocation for 8 keys
+	junk      junkLog  // junk cookies deleted to make room
 	revoked   *revocation
 	b         binding      // bind.go
 	inv       invalidCount // invalid.go
@@ -190,7 +191,7 @@ func (s *Session) SetWith(key string, v any, o SetOptions) error {
 	if n := len(name) + len(out); n > MaxCookieSize {
 		return &TooLargeError{Key: key, Size: n, Limit: MaxCookieSize}
 	}
-	if total := s.totalWith(key, len(name)+len(out)+3); total > s.m.maxTotal {
+	if total, ok := s.room(key, len(name)+len(out)+3); !ok {
 		return &TooLargeError{Key: key, Size: total, Limit: s.m.maxTotal, Total: true}
 	}
 	i := s.find(key)
