@@ -124,6 +124,8 @@ func TestBadInputMatrix(t *testing.T) {
 		{"public control byte", "bad", "session.bad=%22a\x01b%22"},
 		{"public empty", "bad", "session.bad="},
 		{"public oversize", "bad", "session.bad=" + big},
+		{"public 4 KB of [", "bad", "session.bad=" + strings.Repeat("[", MaxCookieSize-len("session.bad"))},
+		{"public nested 33 deep", "bad", "session.bad=" + strings.Repeat("[", 33) + strings.Repeat("]", 33)},
 		{"duplicate name, bad first", "lang", "session.lang=%ZZ"},
 		// Cookie floods: TestCookieFlood in session_test.go (the scan
 		// stops at the 200th pair, so they cannot go before good cookies).

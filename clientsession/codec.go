@@ -2,7 +2,10 @@
 // (FORMAT.md §2); signed.go and private.go hold the other levels.
 package clientsession
 
-import "unicode/utf8"
+import (
+	"errors"
+	"unicode/utf8"
+)
 
 // literal[b] reports whether a writer keeps byte b as is. It is the set
 // js-cookie 3 leaves unencoded: encodeURIComponent's unreserved characters
@@ -126,7 +129,46 @@ func unescapePublic(dst []byte, v string) ([]byte, []byte, error) {
 	if err != nil {
 		return dst, nil, err
 	}
-	return dst, dst[start:len(dst):len(dst)], nil
+	js := dst[start:len(dst):len(dst)]
+	if !shallowJSON(js) {
+		return dst[:start], nil, errDepth
+	}
+	return dst, js, nil
+}
+
+// maxJSONDepth bounds the nesting of a Public value's JSON (FORMAT.md §2).
+// encoding/json spends tens of nanoseconds per level on its way down, so
+// a cookie of 4 KB of "[" would cost hundreds of microseconds per Get; a
+// session value needs a few levels.
+const maxJSONDepth = 32
+
+// errDepth: a Public value nested deeper than maxJSONDepth.
+var errDepth = errors.New("JSON nested deeper than 32 levels")
+
+// shallowJSON reports whether the arrays and objects of js (outside its
+// strings) nest at most maxJSONDepth deep. It does not validate js.
+func shallowJSON(js []byte) bool {
+	depth, inString := 0, false
+	for i := 0; i < len(js); i++ {
+		c := js[i]
+		switch {
+		case inString:
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			if depth++; depth > maxJSONDepth {
+				return false
+			}
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return true
 }
 
 // appendPublic appends the Public encoding of the JSON text js.

@@ -339,3 +339,14 @@ func runVectors(t *testing.T, vf vectorFile) {
 		})
 	}
 }
+
+func TestShallowJSON(t *testing.T) {
+	deep := func(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
+	assert.True(t, shallowJSON([]byte(deep(maxJSONDepth))))
+	assert.False(t, shallowJSON([]byte(deep(maxJSONDepth+1))))
+	assert.True(t, shallowJSON([]byte(`["`+strings.Repeat("[", 100)+`"]`)), "brackets in strings do not count")
+	assert.True(t, shallowJSON([]byte(`["\"`+strings.Repeat("{", 100)+`"]`)), "nor after an escaped quote")
+	assert.False(t, shallowJSON([]byte(`["\\"`+strings.Repeat("{", 100)+`]`)), "an escaped backslash ends the string")
+	_, _, err := unescapePublic(nil, strings.Repeat("%5B", 40))
+	assert.ErrorIs(t, err, errDepth)
+}
