@@ -3,12 +3,15 @@
 package cachehint
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // MaxETagBody is the largest body ETag buffers. A larger response is sent
@@ -42,13 +45,16 @@ func ETag(next http.Handler) http.Handler {
 			return
 		}
 		b := &etagWriter{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(b.wrap(), r)
+		next.ServeHTTP(b, r)
 		b.finish(r)
 	})
 }
 
 // etagWriter buffers a response until the handler returns, then sends it
-// or a 304. It falls back to streaming on Flush or a large body.
+// or a 304. It falls back to streaming on Flush or a large body. Like
+// cachehint's writer, it implements http.ResponseController's methods
+// itself, so that a Flush reaching it through an Unwrap-only wrapper ends
+// buffering instead of sending the headers past it.
 type etagWriter struct {
 	http.ResponseWriter
 	status    int
@@ -100,25 +106,43 @@ func (b *etagWriter) stream() error {
 // Unwrap returns the wrapped writer, for http.ResponseController.
 func (b *etagWriter) Unwrap() http.ResponseWriter { return b.ResponseWriter }
 
-type etagFlusher struct{ b *etagWriter }
-
 // Flush ends buffering: a handler that flushes wants its bytes sent now.
-func (f etagFlusher) Flush() {
-	_ = f.b.stream()
-	f.b.ResponseWriter.(http.Flusher).Flush()
-}
+func (b *etagWriter) Flush() { _ = b.FlushError() }
 
-var _ http.Flusher = etagFlusher{}
-
-func (b *etagWriter) wrap() http.ResponseWriter {
-	if _, ok := b.ResponseWriter.(http.Flusher); ok {
-		return struct {
-			*etagWriter
-			etagFlusher
-		}{b, etagFlusher{b}}
+// FlushError is Flush, with the error of the writer beneath.
+func (b *etagWriter) FlushError() error {
+	if err := b.stream(); err != nil {
+		return err
 	}
-	return b
+	return http.NewResponseController(b.ResponseWriter).Flush()
 }
+
+// Hijack hands the connection over; nothing buffered is sent.
+func (b *etagWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, rw, err := http.NewResponseController(b.ResponseWriter).Hijack()
+	if err == nil {
+		b.streaming, b.buf = true, bytes.Buffer{}
+	}
+	return c, rw, err
+}
+
+// SetReadDeadline, SetWriteDeadline and EnableFullDuplex send nothing.
+func (b *etagWriter) SetReadDeadline(t time.Time) error {
+	return http.NewResponseController(b.ResponseWriter).SetReadDeadline(t)
+}
+
+func (b *etagWriter) SetWriteDeadline(t time.Time) error {
+	return http.NewResponseController(b.ResponseWriter).SetWriteDeadline(t)
+}
+
+func (b *etagWriter) EnableFullDuplex() error {
+	return http.NewResponseController(b.ResponseWriter).EnableFullDuplex()
+}
+
+var (
+	_ http.Flusher  = (*etagWriter)(nil)
+	_ http.Hijacker = (*etagWriter)(nil)
+)
 
 func (b *etagWriter) finish(r *http.Request) {
 	if b.streaming {

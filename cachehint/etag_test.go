@@ -198,3 +198,52 @@ func TestETagPassThrough(t *testing.T) {
 		}
 	})
 }
+
+// TestETagResponseControllerFlush checks that a Flush through
+// http.ResponseController, with an Unwrap-only wrapper on either side of
+// ETag, ends ETag's buffering instead of sending the headers past it: the
+// response keeps its body even when If-None-Match matches the body's tag.
+func TestETagResponseControllerFlush(t *testing.T) {
+	for _, side := range []string{"above", "below"} {
+		t.Run(side, func(t *testing.T) {
+			page := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				io.WriteString(w, "part one, ")
+				if r.URL.Query().Get("flush") != "" {
+					if err := http.NewResponseController(w).Flush(); err != nil {
+						t.Errorf("Flush: %v", err)
+					}
+				}
+				io.WriteString(w, "part two")
+			})
+			var h http.Handler
+			if side == "above" {
+				h = cachehint.ETag(unwrapOnlyMiddleware(page))
+			} else {
+				h = unwrapOnlyMiddleware(cachehint.ETag(page))
+			}
+			h = cachehint.Middleware(cachehint.Options{})(h)
+			srv := httptest.NewServer(h)
+			defer srv.Close()
+			resp, err := http.Get(srv.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			etag := resp.Header.Get("Etag")
+			if etag == "" {
+				t.Fatal("no ETag without a flush")
+			}
+			req, _ := http.NewRequest("GET", srv.URL+"/?flush=1", nil)
+			req.Header.Set("If-None-Match", etag)
+			resp, err = http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || string(body) != "part one, part two" {
+				t.Errorf("flushed response: %d %q, want 200 and the whole body", resp.StatusCode, body)
+			}
+		})
+	}
+}
