@@ -58,6 +58,11 @@ pkgs=(); for d in "${modules[@]}"; do pkgs+=("$d/..."); done
 log "go vet (${#modules[@]} modules)"
 go vet "${pkgs[@]}"
 
+# staticcheck at a pinned version, over the same modules.
+STATICCHECK=honnef.co/go/tools/cmd/staticcheck@v0.8.2
+log "staticcheck ($STATICCHECK)"
+go run "$STATICCHECK" "${pkgs[@]}"
+
 # clientsession's vectors are generated deterministically (fixed nonces):
 # a testdata/vectors.json that the code would not write again is stale.
 log "clientsession test vectors are current"
