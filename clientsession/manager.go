@@ -4,7 +4,6 @@ package clientsession
 
 import (
 	"cmp"
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -413,13 +412,26 @@ func (m *Manager) ClientConfig() ClientConfig {
 // [From]) and writes the session's changes as Set-Cookie headers when the
 // response headers are sent. It works with chi's r.Use and plain net/http.
 func (m *Manager) Middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := &Session{m: m}
-		r = r.WithContext(context.WithValue(r.Context(), ctxKey, s))
-		s.req = r
-		s.w = rw{ResponseWriter: w, s: s}
-		next.ServeHTTP(wrap(&s.w), r)
-		s.commit(w.Header())
-		s.reportInvalid() // invalid.go
-	})
+	return &middleware{m, next}
+}
+
+// middleware is the handler Middleware returns. It is a type with a
+// method, not a closure that callers could inline and compile again, so
+// that the request copy stays where escape analysis keeps it: on the
+// stack (context.go).
+type middleware struct {
+	m    *Manager
+	next http.Handler
+}
+
+func (h *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s := &Session{m: h.m}
+	s.ctx = sessionContext{r.Context(), s}
+	s.reqCopy = *r.WithContext(&s.ctx) // context.go: no allocation
+	r = &s.reqCopy
+	s.req = r
+	s.w = rw{ResponseWriter: w, s: s}
+	h.next.ServeHTTP(wrap(&s.w), r)
+	s.commit(w.Header())
+	s.reportInvalid() // invalid.go
 }

@@ -35,8 +35,10 @@ func (e *revokerError) Unwrap() error { return e.err }
 // for Options.Revoker.
 const DefaultSubjectKey = "_auth_user_id"
 
-// revocation caches, for one request, the subject's NotBefore.
+// revocation caches, for one request, the subject's NotBefore. It lives
+// in the Session (no allocation); done tells whether it was looked up.
 type revocation struct {
+	done      bool
 	notBefore int64 // Unix milliseconds; 0 for none
 	err       error
 }
@@ -51,7 +53,7 @@ func (s *Session) checkRevoked(e *entry, issued int64, js []byte) error {
 	if s.m.revoker == nil {
 		return nil
 	}
-	if s.revoked == nil {
+	if !s.revoked.done {
 		if e.key != s.m.subjectKey {
 			return nil // an unbound value and no valid subject: nobody's
 		}
@@ -66,22 +68,27 @@ func (s *Session) checkRevoked(e *entry, issued int64, js []byte) error {
 	return nil
 }
 
-func (s *Session) lookupRevocation(subject string) *revocation {
+func (s *Session) lookupRevocation(subject string) revocation {
 	nb, err := s.m.revoker.NotBefore(s.req.Context(), subject)
 	if err != nil {
-		return &revocation{err: &revokerError{err}}
+		return revocation{done: true, err: &revokerError{err}}
 	}
 	if nb.IsZero() {
-		return &revocation{}
+		return revocation{done: true}
 	}
-	return &revocation{notBefore: nb.UnixMilli()}
+	return revocation{done: true, notBefore: nb.UnixMilli()}
 }
 
 // subjectOf turns the subject key's JSON into a string: a JSON string
-// gives its contents, anything else (a number) its JSON text.
+// gives its contents, anything else (a number) its JSON text. The usual
+// subjects, a number or a string without escapes, skip json.Unmarshal,
+// whose failure on a number costs several allocations.
 func subjectOf(js []byte) string {
+	if len(js) > 0 && (js[0] == '-' || '0' <= js[0] && js[0] <= '9') {
+		return string(js) // never a JSON string: Unmarshal would fail
+	}
 	var s string
-	if json.Unmarshal(js, &s) == nil {
+	if fastUnmarshal(js, &s) || json.Unmarshal(js, &s) == nil {
 		return s
 	}
 	return string(js)

@@ -26,11 +26,16 @@ type Session struct {
 	req *http.Request
 	w   rw // the response writer wrapper, kept here to save an allocation
 
+	// The request's context and request as the handler gets them, kept
+	// here to save two allocations (context.go).
+	ctx     sessionContext
+	reqCopy http.Request
+
 	arena     []byte // decoded values of all keys; starts in buf
 	buf       [256]byte
-	inline    [8]entry // where entries start: no allocation for 8 keys
-	junk      junkLog  // junk cookies deleted to make room
-	revoked   *revocation
+	inline    [8]entry     // where entries start: no allocation for 8 keys
+	junk      junkLog      // junk cookies deleted to make room
+	revoked   revocation   // revoke.go
 	b         binding      // bind.go
 	inv       invalidCount // invalid.go
 	mu        sync.Mutex
