@@ -98,7 +98,9 @@ func NoStore() func(http.Handler) http.Handler {
 //
 // A tag must be an RFC 9110 token (see ValidTag); other tags are dropped
 // and logged, and Options.Strict makes Tag panic on them. Tags added after
-// the response headers were sent are dropped and logged. Without
+// the response headers were sent are dropped and logged. Drops are logged
+// as conflicts are by default (once per route and reason, bounded), with
+// the tag cut to 64 bytes. Without
 // Middleware, Tag does nothing but log an error once.
 func Tag(r *http.Request, tags ...string) {
 	st := stateFrom(r.Context())

@@ -49,7 +49,9 @@ type Options struct {
 	// Middleware; see the package documentation). pattern is the route
 	// pattern (r.Pattern as seen by the route, else the URL path); reason
 	// says what happened and how to fix it. Default: log/slog at Error
-	// level.
+	// level, once per route (pattern, else path) and reason, for up to
+	// 1024 of them, then at most one line a minute, so that a busy route
+	// or crafted paths never flood the log.
 	OnConflict func(r *http.Request, pattern, reason string)
 
 	// Strict makes conflicts (every time, including the wrong order),
@@ -105,6 +107,7 @@ type config struct {
 	onConflict func(r *http.Request, pattern, reason string)
 	strict     bool
 	orderTold  atomic.Bool // the wrong order was reported
+	logs       logLimiter  // the default reports
 }
 
 // newConfig checks o, and panics on values outside their sets, as chi
@@ -179,23 +182,26 @@ func Middleware(o Options) func(http.Handler) http.Handler {
 	}
 }
 
-// report tells OnConflict (or the log) about a downgraded response, and
-// panics under Strict.
+// report tells OnConflict (or the log, once per route and reason) about
+// a downgraded response, and panics under Strict.
 func (c *config) report(r *http.Request, pattern, reason string) {
 	if c.onConflict != nil {
 		c.onConflict(r, pattern, reason)
 	} else {
-		slog.Error("cachehint: cacheable response downgraded", "pattern", pattern, "reason", reason, "path", r.URL.Path)
+		logLimited(&c.logs, pattern+"\x00"+reason, slog.LevelError, "cachehint: cacheable response downgraded (logged once per route and reason)",
+			"pattern", pattern, "reason", reason, "path", r.URL.Path)
 	}
 	if c.strict {
 		panic(fmt.Sprintf("cachehint: %s: %s", pattern, reason))
 	}
 }
 
-// dropTag reports a tag left out of a response, and panics under Strict
-// for tags that are not tokens (a programming error).
-func (c *config) dropTag(r *http.Request, tag, reason string) {
-	slog.Warn("cachehint: tag dropped", "tag", tag, "reason", reason, "path", r.URL.Path)
+// dropTag reports a tag left out of a response (logged once per route and
+// reason), and panics under Strict for tags that are not tokens (a
+// programming error).
+func (c *config) dropTag(r *http.Request, pattern, tag, reason string) {
+	logLimited(&c.logs, pattern+"\x00tag\x00"+reason, slog.LevelWarn, "cachehint: tag dropped (logged once per route and reason)",
+		"tag", shorten(tag), "reason", reason, "pattern", pattern, "path", r.URL.Path)
 	if c.strict && !ValidTag(tag) {
 		panic(fmt.Sprintf("cachehint: tag %q: %s", tag, reason))
 	}

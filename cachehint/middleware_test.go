@@ -99,8 +99,37 @@ func TestInvalidTagDropped(t *testing.T) {
 			t.Errorf("%s = %q, want only the valid, deduplicated tag", name, got)
 		}
 	}
-	if n := strings.Count(logs.String(), "tag dropped"); n != 4 {
-		t.Errorf("%d drops logged, want 4:\n%s", n, logs.String())
+	serve(r, httptest.NewRequest("GET", "/", nil))
+	// One line per route and reason, however many tags and requests.
+	if n := strings.Count(logs.String(), "tag dropped"); n != 1 {
+		t.Errorf("%d drops logged, want 1:\n%s", n, logs.String())
+	}
+}
+
+// TestDefaultLogsLimited checks that the default conflict and tag logs
+// cannot flood: once per route and reason, and a bounded number of routes
+// even when every request has its own path.
+func TestDefaultLogsLimited(t *testing.T) {
+	logs := captureLog(t)
+	h := cachehint.Middleware(cachehint.Options{Default: cachehint.ModePublic, DefaultPolicy: testPolicy})(
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			cachehint.Tag(r, strings.Repeat("é", 1000)) // from the request, say
+			http.SetCookie(w, &http.Cookie{Name: "t", Value: "1"})
+		}))
+	for range 50 {
+		serve(h, httptest.NewRequest("GET", "/same", nil))
+	}
+	if n := strings.Count(logs.String(), "\n"); n != 2 {
+		t.Errorf("50 requests to one path logged %d lines, want 2 (conflict, tag):\n%s", n, logs.String())
+	}
+	if strings.Contains(logs.String(), strings.Repeat("é", 100)) {
+		t.Error("a 2000-byte tag was logged whole")
+	}
+	for i := range 3000 {
+		serve(h, httptest.NewRequest("GET", "/p"+strconv.Itoa(i), nil))
+	}
+	if n := strings.Count(logs.String(), "\n"); n > 1024+2 {
+		t.Errorf("3000 distinct paths logged %d lines, want at most %d", n, 1024+2)
 	}
 }
 

@@ -54,9 +54,9 @@ func (st *state) addTags(r *http.Request, tags []string) {
 	for _, t := range tags {
 		switch {
 		case !ValidTag(t):
-			st.cfg.dropTag(r, t, "not an RFC 9110 token")
+			st.cfg.dropTag(r, patternOf(r, st), t, "not an RFC 9110 token")
 		case st.committed:
-			st.cfg.dropTag(r, t, "added after the response headers were sent")
+			st.cfg.dropTag(r, patternOf(r, st), t, "added after the response headers were sent")
 		case !slices.Contains(st.tags, t):
 			st.tags = append(st.tags, t)
 		}

@@ -161,7 +161,7 @@ func (w *writer) checkOrder() {
 	}
 }
 
-func (w *writer) drop(tag, reason string) { w.cfg.dropTag(w.req, tag, reason) }
+func (w *writer) drop(tag, reason string) { w.cfg.dropTag(w.req, w.pattern(), tag, reason) }
 
 func (w *writer) pattern() string {
 	w.st.mu.Lock()
