@@ -34,7 +34,7 @@ func TestBadInputMatrix(t *testing.T) {
 	userJS := []byte(`{"surname":"Lee","name":"Ann"}`)
 
 	// Values of an anonymous session (no subject key: unbound).
-	at := func(exp int64) meta { return meta{exp: exp, issued: now * 1000, seen: now} }
+	at := func(exp int64) meta { return meta{exp: exp, issued: now * 1000, seen: now * 1000} }
 	signed := func(k *key, name string, exp int64) string {
 		return string(appendSigned(nil, k, name, at(exp), userJS))
 	}
@@ -47,8 +47,8 @@ func TestBadInputMatrix(t *testing.T) {
 	userSID := strings.Split(userHead, ".")[4]
 	// A value last seen 2 hours ago, over the 1-hour idle window; and one
 	// renewed (seen) 10 minutes ago.
-	idle := meta{exp: exp, issued: (now - 7200) * 1000, seen: now - 7200}
-	renewed := meta{exp: exp, issued: (now - 7200) * 1000, seen: now - 600}
+	idle := meta{exp: exp, issued: (now - 7300) * 1000, seen: (now - 7200) * 1000}
+	renewed := meta{exp: exp, issued: (now - 7200) * 1000, seen: (now - 600) * 1000}
 	idleUser := string(appendSigned(nil, k, "session.user", idle, userJS))
 	renewedUser := string(appendSigned(nil, k, "session.user", renewed, userJS))
 	renewedID := string(appendPrivate(nil, k, "session._id", renewed, []byte(`7`)))
@@ -93,9 +93,9 @@ func TestBadInputMatrix(t *testing.T) {
 		{"private idle window expired", "_id", "session._id=" + string(appendPrivate(nil, k, "session._id", idle, []byte(`7`)))},
 		{"private renewed value moved to another key", "_other", "session._other=" + renewedID},
 		{"signed idle window expired", "user", "session.user=" + idleUser},
-		{"signed last-seen time forged", "user", "session.user=" + strings.Replace(idleUser, fmt.Sprintf(".%d.", now-7200), fmt.Sprintf(".%d.", now), 1)},
+		{"signed last-seen time forged", "user", "session.user=" + strings.Replace(idleUser, fmt.Sprintf(".%d.", (now-7200)*1000), fmt.Sprintf(".%d.", now*1000), 1)},
 		{"signed renewed value moved to another key", "admin", "session.admin=" + renewedUser},
-		{"signed session id of another login", "user", "session.user=" + string(appendSigned(nil, k, "session.user", meta{exp: exp, issued: now * 1000, seen: now, sid: newSessionID()}, userJS))},
+		{"signed session id of another login", "user", "session.user=" + string(appendSigned(nil, k, "session.user", meta{exp: exp, issued: now * 1000, seen: now * 1000, sid: newSessionID()}, userJS))},
 		{"signed session id forged", "user", "session.user=" + strings.Replace(goodUser, userSID, "BBBBBBBBBBBBBBBBBBBBBA", 1)},
 		{"signed spare bits of the session id", "user", "session.user=" + strings.Replace(goodUser, "."+userSID+".", "."+flipSpareBits(t, userSID, sidLen)+".", 1)},
 		{"signed spare bits of the mac", "user", "session.user=" + userHead + "." + flipSpareBits(t, userMAC, 32) + "." + userPayload},

@@ -71,16 +71,16 @@ func (s *Session) openEntry(e *entry, p Protection) ([]byte, error) {
 		// v1 values carry only their expiry: the issue time is the expiry
 		// less MaxAge, and they belong to no login (FORMAT.md §6).
 		m.issued = (m.exp - int64(s.m.maxAge/time.Second)) * 1000
-		m.seen, m.sid = m.issued/1000, legacySID
+		m.seen, m.sid = m.issued, legacySID
 	}
 	renew := false
 	if idle := s.m.idleTimeout.Milliseconds(); idle > 0 {
-		left := m.seen*1000 + idle - now.UnixMilli()
+		left := m.seen + idle - now.UnixMilli()
 		if left <= 0 {
 			return nil, errIdle
 		}
 		if left < idle/2 {
-			m.seen, renew = now.Unix(), true
+			m.seen, renew = now.UnixMilli(), true
 		}
 	}
 	if e.key != s.m.subjectKey && !s.bound(m.sid) {
@@ -109,7 +109,7 @@ func (s *Session) bound(sid sessionID) bool {
 // freshMeta returns the meta of a value issued now for lifetime.
 func (s *Session) freshMeta(lifetime time.Duration) meta {
 	now := s.m.now()
-	return meta{exp: now.Add(lifetime).Unix(), issued: now.UnixMilli(), seen: now.Unix(),
+	return meta{exp: now.Add(lifetime).Unix(), issued: now.UnixMilli(), seen: now.UnixMilli(),
 		sid: s.responseSID(), version: 2}
 }
 

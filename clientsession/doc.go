@@ -60,15 +60,23 @@
 // # Security
 //
 // Keys derive their MAC and AEAD sub-keys with HKDF-SHA256. Signed and
-// Private values carry an expiry under their MAC or seal and are bound to
-// their cookie name. Rotation: put the new secret first in Options.Keys; a
-// value read under an older key is re-sealed in the same response with its
-// original expiry. Public values are user input: validate them. Cookies are
-// Secure and SameSite=Lax by default; use a "__Host-" prefix to stop
-// sibling subdomains from planting cookies. A client-side session cannot be
+// Private values carry an expiry, an issue time and a last-seen time under
+// their MAC or seal, are bound to their cookie name, and have exactly one
+// accepted spelling. Setting Options.SubjectKey is a login: every Signed and
+// Private value is then bound to it, so values of two logins never mix (a
+// revoked user's value next to another user's subject reads as absent).
+// Rotation: put the new secret first in Options.Keys; a value read under an
+// older key is re-sealed in the same response with its original expiry.
+// Public values are user input: validate them. Cookies are Secure and
+// SameSite=Lax by default; use a "__Host-" prefix to stop sibling
+// subdomains from planting cookies. A client-side session cannot be
 // revoked by deleting it on the server: a copied Signed or Private cookie
-// stays valid until it expires. Bad cookies never fail a request: the key
-// reads as absent and Options.OnInvalid is told.
+// stays valid until it expires, unless Options.Revoker voids it (to the
+// millisecond; [Session.Renew] keeps the current browser signed in) or
+// Options.IdleTimeout ages it out. Bad cookies never fail a request: the
+// key reads as absent and Options.OnInvalid is told (by default, one log
+// line per request at most). For websocket upgraders that write their own
+// 101 response, pass [Session.PendingCookies] as its headers.
 //
 // # Compatibility
 //

@@ -22,7 +22,7 @@ type sessionID [sidLen]byte
 type meta struct {
 	exp     int64     // absolute expiry, Unix seconds
 	issued  int64     // issue time, Unix milliseconds (v1: 0, unknown)
-	seen    int64     // last renewal, Unix seconds (v1: 0, unknown)
+	seen    int64     // last renewal, Unix milliseconds (v1: 0, unknown)
 	sid     sessionID // the login it belongs to (v1: zero)
 	version uint8     // 1 or 2
 }

@@ -143,7 +143,7 @@ func generateVectors(t *testing.T) vectorFile {
 	// on 2025-12-31 and last renewed at 23:00:00.
 	sid := sessionID{0x5e, 0x55, 0x10, 0x4e, 0x1d, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a}
 	issued := int64(vectorNow-14*3600)*1000 + 250
-	seen := int64(vectorNow - 3600)
+	seen := int64(vectorNow-3600)*1000 + 500
 	good := meta{exp: vectorExpiry, issued: issued, seen: seen, sid: sid}
 	okCase := func(name, prot, cookie, value, js string, ki int, m meta, nonce []byte) {
 		c := vector{Name: name, Protection: prot, Cookie: cookie, Value: value, JSON: strp(js), Expect: "ok",
