@@ -46,7 +46,10 @@ const sessionMaxAge = 14 * 24 * time.Hour
 // read the name but not forge it; keys starting with "_" are Private by
 // default; "selection" is Public so the page script can write it. Signed and
 // Private values of a user who logged out are void (revoker, keyed by
-// _auth_user_id); nil revoker: none.
+// _auth_user_id); nil revoker: none. The cookie names are the library's
+// defaults: "session.<key>" over plain HTTP (insecure), "__Host-session.<key>"
+// over HTTPS, which pins them to this host (no cookie tossing from sibling
+// subdomains).
 func newManager(keys [][]byte, insecure bool, revoker clientsession.Revoker, log *slog.Logger) (*clientsession.Manager, error) {
 	o := clientsession.Options{
 		Keys:       keys,
@@ -58,11 +61,6 @@ func newManager(keys [][]byte, insecure bool, revoker clientsession.Revoker, log
 		OnInvalid: func(r *http.Request, key string, err error) {
 			log.InfoContext(r.Context(), "invalid session cookie ignored", "key", key, "err", err)
 		},
-	}
-	if !insecure {
-		// Over HTTPS, pin the cookies to this host (no cookie tossing from
-		// sibling subdomains).
-		o.Prefix = "__Host-session."
 	}
 	m, err := clientsession.New(o)
 	if err != nil {
