@@ -53,6 +53,9 @@ func (s *site) search(w http.ResponseWriter, r *http.Request) {
 		Query: q, Results: res, Notes: noteText(q.Notes), Cities: demo.Cities(), Types: demo.Types(),
 		RoomChoices: []int{1, 2, 3, 4, 5, 6}, Self: q.url(),
 	}
+	if q.MinRooms > 6 { // from a URL: keep it in the form
+		body.RoomChoices = append(body.RoomChoices, q.MinRooms)
+	}
 	first := q.filters()
 	if !res.First {
 		body.Pager.First = first.url()
