@@ -206,6 +206,10 @@ func TestSearch(t *testing.T) {
 	require.Equal(t, http.StatusOK, w.Code)
 	assert.Equal(t, all[:pageSize], resultIDs(w.Body.String()))
 
+	w = s.get("/?rooms=8", "")
+	require.Equal(t, http.StatusOK, w.Code)
+	bodyHas(t, w.Body.String(), `<option value="8" selected>8+</option>`, "a rooms filter from a URL stays in the form")
+
 	w = s.get("/?city=Paris&min=999999999", "")
 	require.Equal(t, http.StatusOK, w.Code)
 	bodyHas(t, w.Body.String(), "No property matches")
