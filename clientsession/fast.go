@@ -4,8 +4,8 @@ package clientsession
 import "math"
 
 // fastUnmarshal decodes the commonest session values (a plain ASCII
-// string, an integer, a boolean) without json.Unmarshal, which allocates a
-// decoder state per call. It reports false, leaving v untouched, for
+// string, an integer, a boolean, a flat struct of those) without
+// json.Unmarshal, which allocates a decoder state per call. It reports false, leaving v untouched, for
 // anything else, including every input on which json.Unmarshal would fail
 // or behave differently: the caller then falls back to it.
 func fastUnmarshal(js []byte, v any) bool {
@@ -39,7 +39,7 @@ func fastUnmarshal(js []byte, v any) bool {
 		}
 		return true
 	}
-	return false
+	return fastStruct(js, v) // faststruct.go
 }
 
 // parseJSONInt parses a JSON integer (no fraction, exponent or leading
@@ -47,12 +47,22 @@ func fastUnmarshal(js []byte, v any) bool {
 // larger one is refused, as json.Unmarshal refuses it, instead of
 // wrapping around.
 func parseJSONInt(js []byte) (int, bool) {
+	n, ok := parseJSONInt64(js)
+	if !ok || n < math.MinInt || n > math.MaxInt {
+		return 0, false
+	}
+	return int(n), true
+}
+
+// parseJSONInt64 parses a JSON integer of at most 18 digits (which always
+// fit an int64), with no fraction, exponent or leading zero.
+func parseJSONInt64(js []byte) (int64, bool) {
 	neg := len(js) > 0 && js[0] == '-'
 	if neg {
 		js = js[1:]
 	}
 	if len(js) == 0 || len(js) > 18 || (js[0] == '0' && len(js) > 1) {
-		return 0, false // 18 digits always fit an int64
+		return 0, false
 	}
 	var n int64
 	for _, c := range js {
@@ -64,8 +74,5 @@ func parseJSONInt(js []byte) (int, bool) {
 	if neg {
 		n = -n
 	}
-	if n < math.MinInt || n > math.MaxInt {
-		return 0, false
-	}
-	return int(n), true
+	return n, true
 }
