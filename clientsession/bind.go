@@ -106,6 +106,15 @@ func (s *Session) bound(sid sessionID) bool {
 	return sid == want || sid == legacySID && want == sessionID{} && s.m.revoker == nil
 }
 
+// metaFor returns the meta of a value of key set now for lifetime. Public
+// values have none, and setting one does not read the subject.
+func (s *Session) metaFor(key string, lifetime time.Duration) meta {
+	if s.m.Protection(key) == Public {
+		return meta{}
+	}
+	return s.freshMeta(lifetime)
+}
+
 // freshMeta returns the meta of a value issued now for lifetime.
 func (s *Session) freshMeta(lifetime time.Duration) meta {
 	now := s.m.now()

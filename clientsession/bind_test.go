@@ -4,6 +4,7 @@
 package clientsession
 
 import (
+	"context"
 	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
@@ -403,4 +404,29 @@ func TestRenewKeepsPerKeyLifetimes(t *testing.T) {
 		r.m.prefix + "_auth_user_id": int((14 * 24 * time.Hour).Seconds()),
 		r.m.prefix + "cart":          int((30 * 24 * time.Hour).Seconds()),
 	}, ages, "a re-issue keeps each value's lifetime, for the cookie too")
+}
+
+// A request asks the Revoker at most once, however many keys it reads,
+// sets or renews.
+func TestRevokerAskedOncePerRequest(t *testing.T) {
+	calls := 0
+	r := newBindRig(t, Options{Revoker: revokerFunc(func(string) { calls++ })})
+	jar := r.login("ann", "Ann")
+	calls = 0
+	_, rec := r.do(jar, func(s *Session) {
+		require.NoError(t, s.Set("lang", "fr"))
+		Get[string](s, "user")
+		Get[string](s, "_role")
+		require.NoError(t, s.Set("cart", "x"))
+		require.NoError(t, s.Renew())
+	})
+	assert.Len(t, rec.Result().Cookies(), 5)
+	assert.Equal(t, 1, calls)
+}
+
+type revokerFunc func(subject string)
+
+func (f revokerFunc) NotBefore(_ context.Context, subject string) (time.Time, error) {
+	f(subject)
+	return time.Time{}, nil
 }

@@ -191,7 +191,7 @@ func (s *Session) SetWith(key string, v any, o SetOptions) error {
 	s.load()
 	s.accessed = true
 	name := s.m.prefix + key
-	m := s.freshMeta(life)
+	m := s.metaFor(key, life) // bind.go
 	out := s.encode(name, key, m, js)
 	if n := len(name) + len(out); n > MaxCookieSize {
 		return &TooLargeError{Key: key, Size: n, Limit: MaxCookieSize}
