@@ -51,8 +51,8 @@
 //     a one-second poll of document.cookie.
 //
 // Writes carry the Manager's attributes: Path, Domain, SameSite, Secure and,
-// when the Manager's ClientConfig says so, Partitioned. A cookie-name prefix
-// such as __Host- is written as the Manager names its cookies. Calls are
+// with Options.Partitioned, Partitioned (removals too). Names use the
+// Manager's prefix, "__Host-session." by default when Secure. Calls are
 // no-ops without a document (server-side rendering).
 //
 // # Security

@@ -83,6 +83,7 @@ func TestURLIsHashed(t *testing.T) {
 		{Insecure: true},
 		{MaxTotalSize: 5000},
 		{Protection: map[string]clientsession.Protection{"role": clientsession.Signed}},
+		{Partitioned: true},
 	}
 	for _, o := range others {
 		if v := jsclient.New(newManager(t, o), jsclient.Options{}).URL(); v == u {
@@ -171,6 +172,19 @@ func TestServesOneFile(t *testing.T) {
 	if !regexp.MustCompile(`^/_session/[0-9a-f]{16}/index\.mjs$`).MatchString(js.URL()) ||
 		!strings.Contains(js.URL(), strings.Trim(rec.Header().Get("ETag"), `"`)) {
 		t.Errorf("URL %q does not name the body's hash (ETag %s)", js.URL(), rec.Header().Get("ETag"))
+	}
+}
+
+// TestPartitioned: the Manager's Options.Partitioned reaches the module,
+// which then writes the attribute (test/api.test.mjs checks the writes).
+func TestPartitioned(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		m := newManager(t, clientsession.Options{Partitioned: on, SameSite: http.SameSiteNoneMode})
+		js := jsclient.New(m, jsclient.Options{})
+		body := serve(js, "GET", js.URL()).Body.String()
+		if got := strings.Contains(body, `"partitioned":true`); got != on || m.ClientConfig().Partitioned != on {
+			t.Errorf("Partitioned %v: served config says %v:\n%s", on, got, body)
+		}
 	}
 }
 

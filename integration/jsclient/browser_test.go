@@ -472,6 +472,7 @@ func TestBrowserAttributesMatchGo(t *testing.T) {
 			{Prefix: "__Host-s.", SameSite: http.SameSiteStrictMode, MaxAge: 3600e9},
 			{Prefix: "__Secure-app.", Path: "/", SameSite: http.SameSiteNoneMode},
 			{Insecure: true, Prefix: "dev."},
+			{Prefix: "part.", Partitioned: true, SameSite: http.SameSiteNoneMode},
 		} {
 			srv, m := newSiteWith(t, o)
 			cfg := m.ClientConfig()
@@ -508,6 +509,10 @@ func TestBrowserAttributesMatchGo(t *testing.T) {
 				}
 				if g.Secure != cfg.Secure {
 					t.Errorf("Secure %v, want %v", g.Secure, cfg.Secure)
+				}
+				// Only Chromium reports a partition key (browsertest.Cookie).
+				if e.Name() == "chromium" && g.Partitioned != cfg.Partitioned {
+					t.Errorf("Partitioned %v, want %v", g.Partitioned, cfg.Partitioned)
 				}
 			})
 		}
