@@ -2,9 +2,11 @@
 // ships and the declarations.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFileSync, readdirSync, existsSync } from 'node:fs'
+import { readFileSync, readdirSync, existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { execFileSync } from 'node:child_process'
-import { transform } from 'esbuild'
+import { build, transform } from 'esbuild'
 import session from '@fullsession/jsclient'
 import direct from '../src/index.mjs'
 import config from '../src/config.mjs'
@@ -32,6 +34,27 @@ test('npm pack ships the sources, the declarations and the README, nothing else'
   const src = readdirSync(new URL('../src', import.meta.url)).filter((n) => n.endsWith('.mjs')).map((n) => 'src/' + n)
   assert.deepEqual(pack.files.map((f) => f.path).sort(), ['README.md', 'index.d.ts', 'package.json', ...src].sort())
   assert.equal(pack.name, pkg.name)
+})
+
+test('the packed tarball installs offline, imports by name and bundles', async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'jsclient-pack-'))
+  try {
+    const dir = new URL('..', import.meta.url)
+    const [pack] = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], { cwd: dir, encoding: 'utf8' }))
+    writeFileSync(join(tmp, 'package.json'), '{"name": "consumer", "version": "0.0.0", "type": "module"}')
+    execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--silent', './' + pack.filename], { cwd: tmp })
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e',
+      "import s from '@fullsession/jsclient'; console.log(JSON.stringify([Object.keys(s), s.config.prefix]))"], { cwd: tmp, encoding: 'utf8' })
+    assert.deepEqual(JSON.parse(out), [Object.keys(session), session.config.prefix])
+    const bundled = await build({
+      stdin: { contents: "import s from '@fullsession/jsclient'; export const keys = Object.keys(s)", resolveDir: tmp },
+      bundle: true, format: 'esm', write: false, logLevel: 'silent'
+    })
+    const mod = await import('data:text/javascript,' + encodeURIComponent(bundled.outputFiles[0].text))
+    assert.deepEqual(mod.keys, Object.keys(session))
+  } finally {
+    rmSync(tmp, { recursive: true, force: true })
+  }
 })
 
 test('index.d.ts declares every member of the API and every config field', () => {
