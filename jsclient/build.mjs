@@ -10,10 +10,14 @@
 // The header records a SHA-256 of the inputs (every src/*.mjs but
 // config.mjs, and this file), so that the Go tests can tell a stale file
 // without Node; the Node tests rebuild it and compare every byte.
-import { build, version } from 'esbuild'
 import { createHash } from 'node:crypto'
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+
+const { build, version } = await import('esbuild').catch((e) => {
+  console.error(`build.mjs: cannot load esbuild (${e.code || e.message}): run \`npm ci\` in jsclient/ first`)
+  process.exit(1)
+})
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url))
 export const output = here('./module.min.mjs')
