@@ -3,6 +3,7 @@ package clientsession
 import (
 	"errors"
 	"fmt"
+	"strconv"
 )
 
 // Errors returned by [Session] methods. Compare with [errors.Is].
@@ -23,6 +24,16 @@ var (
 	// set (1 to 64 of A-Z a-z 0-9 _ - .).
 	ErrInvalidKey = errors.New("clientsession: invalid session key")
 )
+
+// keyError names an invalid key, and where it was given. It matches
+// ErrInvalidKey without repeating its "clientsession: " prefix.
+type keyError struct{ where, key string }
+
+func (e *keyError) Error() string {
+	return "clientsession: " + e.where + "invalid session key " + strconv.Quote(e.key) + ": use 1 to 64 of A-Z a-z 0-9 . _ -"
+}
+
+func (e *keyError) Unwrap() error { return ErrInvalidKey }
 
 // TooLargeError reports a Set that would produce a cookie a browser drops
 // silently (name + value over 4096 bytes), or a session whose cookies

@@ -16,8 +16,8 @@ import (
 )
 
 var (
-	secretA = bytes.Repeat([]byte{'a'}, 32)
-	secretB = bytes.Repeat([]byte{'b'}, 32)
+	secretA = bytes.Repeat([]byte{0xa1}, 32) // raw bytes: text would make New warn
+	secretB = bytes.Repeat([]byte{0xb2}, 32)
 )
 
 type user struct {

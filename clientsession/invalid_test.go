@@ -72,7 +72,7 @@ func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 func TestDefaultOnInvalidLogsOneLinePerRequestRateLimited(t *testing.T) {
 	lines := logLines(t)
-	m, err := New(Options{Keys: [][]byte{[]byte(strings.Repeat("k", 32))}})
+	m, err := New(Options{Keys: [][]byte{bytes.Repeat([]byte{0xee}, 32)}})
 	require.NoError(t, err)
 	clk := &clock{t: time.Now()}
 	m.now = clk.now
@@ -106,7 +106,7 @@ func TestCustomOnInvalidSeesEveryKey(t *testing.T) {
 	lines := logLines(t)
 	var mu sync.Mutex
 	seen := map[string]bool{}
-	m, err := New(Options{Keys: [][]byte{[]byte(strings.Repeat("k", 32))},
+	m, err := New(Options{Keys: [][]byte{bytes.Repeat([]byte{0xee}, 32)},
 		OnInvalid: func(_ *http.Request, key string, err error) {
 			mu.Lock()
 			defer mu.Unlock()

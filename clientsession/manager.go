@@ -208,6 +208,7 @@ func New(o Options) (*Manager, error) {
 	}
 	seen := map[[keyIDLen]byte]bool{}
 	for i, s := range o.Keys {
+		warnTextKey(i, s)
 		k, err := deriveKey(s)
 		if err != nil {
 			return nil, fmt.Errorf("%w (Options.Keys[%d])", err, i)
@@ -219,7 +220,7 @@ func New(o Options) (*Manager, error) {
 		m.keys = append(m.keys, k)
 	}
 	if !validName(m.subjectKey) {
-		return nil, fmt.Errorf("clientsession: SubjectKey: %w %q", ErrInvalidKey, m.subjectKey)
+		return nil, &keyError{where: "Options.SubjectKey: ", key: m.subjectKey}
 	}
 	if err := m.checkSettings(); err != nil {
 		return nil, err
@@ -227,7 +228,7 @@ func New(o Options) (*Manager, error) {
 	m.protect = make(map[string]Protection, len(o.Protection))
 	for k, p := range o.Protection {
 		if !validName(k) {
-			return nil, fmt.Errorf("clientsession: Options.Protection: %w %q", ErrInvalidKey, k)
+			return nil, &keyError{where: "Options.Protection: ", key: k}
 		}
 		if p < Public || p > Private {
 			return nil, fmt.Errorf("clientsession: Options.Protection[%q] = %d is not Public, Signed or Private", k, p)

@@ -220,10 +220,8 @@ func (s *Session) SetWith(key string, v any, o SetOptions) error {
 	return nil
 }
 
-// invalidKey returns ErrInvalidKey naming key.
-func invalidKey(key string) error {
-	return fmt.Errorf("%w %q: use 1 to 64 of A-Z a-z 0-9 . _ -", ErrInvalidKey, key)
-}
+// invalidKey returns an error naming key that matches ErrInvalidKey.
+func invalidKey(key string) error { return &keyError{key: key} }
 
 func (s *Session) encode(name, key string, m meta, js []byte) string {
 	if s.m.Protection(key) == Public {
