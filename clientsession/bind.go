@@ -1,6 +1,7 @@
 // bind.go holds the session-level rules of Signed and Private values
 // (FORMAT.md §5): the login each value is bound to, the issue time that
 // revocation compares, the idle timeout and its renewal, and Renew.
+
 package clientsession
 
 import (

@@ -1,5 +1,6 @@
 // codec.go holds the percent-encoding of Public values and Signed payloads
 // (FORMAT.md §2); signed.go and private.go hold the other levels.
+
 package clientsession
 
 import (

@@ -1,5 +1,6 @@
 // commit.go holds the commit point: the response writer that turns the
 // session's changes into Set-Cookie headers when the headers go out.
+
 package clientsession
 
 import (

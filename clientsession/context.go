@@ -1,5 +1,6 @@
 // context.go holds the context the middleware gives each request: the
 // request's own context plus its *Session, without an allocation.
+
 package clientsession
 
 import "context"

@@ -1,5 +1,6 @@
 // data.go holds a Session's entries: the session cookies found in the
 // request, decoded on first use, and the change to send for each.
+
 package clientsession
 
 import (

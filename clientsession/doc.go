@@ -5,8 +5,9 @@
 // Create a [Manager] once, install its middleware, and use the request's
 // [Session] in handlers:
 //
+//	keys, err := clientsession.ParseKeys(os.Getenv("SESSION_KEYS")) // hex or base64, 32+ bytes each
 //	m, err := clientsession.New(clientsession.Options{
-//		Keys:       [][]byte{secret},                 // 32+ random bytes
+//		Keys:       keys,
 //		Protection: map[string]clientsession.Protection{"user": clientsession.Signed},
 //	})
 //	r := chi.NewRouter()
@@ -27,6 +28,15 @@
 // Only what the handler reads is decoded, and only what it changes is
 // written: a request that does not touch the session costs a few
 // allocations, and an unchanged key sends no Set-Cookie.
+//
+// Beyond Get, Set and Delete: [Session.Pop] reads and deletes in one call
+// (flash messages); [Session.SetWith] gives one write its own lifetime, or
+// makes a browser-session cookie; [Session.Renew] re-issues the Signed and
+// Private values at a change of privilege; Options.IdleTimeout ages out
+// values left unused; Options.Partitioned writes CHIPS cookies for sites
+// embedded in third-party frames. Generate secrets with
+// `go run github.com/fullsession/fullsession/cmd/fullsession-keygen` and
+// read them with [ParseKeys].
 //
 // # Commit point
 //
@@ -68,14 +78,21 @@
 // Rotation: put the new secret first in Options.Keys; a value read under an
 // older key is re-sealed in the same response with its original expiry.
 // Public values are user input: validate them. Cookies are Secure and
-// SameSite=Lax by default; use a "__Host-" prefix to stop sibling
-// subdomains from planting cookies. A client-side session cannot be
-// revoked by deleting it on the server: a copied Signed or Private cookie
-// stays valid until it expires, unless Options.Revoker voids it (to the
+// SameSite=Lax by default, named "__Host-session.<key>", so that neither a
+// sibling subdomain nor a plain-HTTP page can plant (toss) one; with
+// Insecure, for plain-HTTP development, they are "session.<key>" and can
+// be tossed. Deleting a session on the server does not end it: a copied
+// Signed or Private cookie stays valid until it expires, unless
+// Options.Revoker voids it (to the
 // millisecond; [Session.Renew] keeps the current browser signed in) or
 // Options.IdleTimeout ages it out. Bad cookies never fail a request: the
 // key reads as absent and Options.OnInvalid is told (by default, one log
-// line per request at most). For websocket upgraders that write their own
+// line per request at most). A request's Cookie header is read up to its
+// 200th cookie (browsers keep about 180 per site; the rest of a flood is
+// ignored). Only the valid values of keys the application uses (declared
+// in Options.Protection, the subject key, or read in the request) count
+// toward Options.MaxTotalSize: when a Set needs room, junk session cookies
+// (unknown keys, invalid values) are deleted in the same response. For websocket upgraders that write their own
 // 101 response, pass [Session.PendingCookies] as its headers.
 //
 // # Compatibility

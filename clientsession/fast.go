@@ -1,4 +1,5 @@
 // fast.go holds the fast path of Get for the commonest value types.
+
 package clientsession
 
 import "math"

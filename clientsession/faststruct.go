@@ -1,6 +1,7 @@
 // faststruct.go holds the fast path of Get for flat structs: JSON objects
 // of strings, integers and booleans, decoded into a struct without
 // encoding/json, with its exact semantics or not at all.
+
 package clientsession
 
 import (

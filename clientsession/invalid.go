@@ -3,6 +3,7 @@
 // per request, with a count, and at most one line a second across
 // requests, so that an attacker who controls the Cookie header cannot
 // flood the log.
+
 package clientsession
 
 import (

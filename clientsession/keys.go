@@ -1,4 +1,5 @@
 // keys.go holds the key derivation of FORMAT.md §5 and the Signed MACs.
+
 package clientsession
 
 import (

@@ -1,5 +1,6 @@
 // late.go holds the report of late session use: reads and writes made
 // after the response headers went out, which the response cannot reflect.
+
 package clientsession
 
 import (

@@ -1,5 +1,6 @@
 // manager.go holds Options, New and the Manager: a validated configuration,
 // the levels of its keys and its middleware.
+
 package clientsession
 
 import (

@@ -1,5 +1,6 @@
 // parsekeys.go holds ParseKeys, which reads secrets given as text, and the
 // warning for secrets passed as text where raw bytes are expected.
+
 package clientsession
 
 import (

@@ -1,5 +1,6 @@
 // pending.go holds Session.PendingCookies, the commit point for websocket
 // upgraders that write their own 101 response.
+
 package clientsession
 
 import "net/http"

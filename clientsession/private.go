@@ -1,4 +1,5 @@
 // Private values: the v2 sealer and the v1 and v2 openers (FORMAT.md §4).
+
 package clientsession
 
 import "encoding/binary"

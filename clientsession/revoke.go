@@ -1,5 +1,6 @@
 // revoke.go holds revocation: the Revoker interface, the per-request
 // check of issue times against it, and MemoryRevoker.
+
 package clientsession
 
 import (

@@ -1,4 +1,5 @@
 // scan.go holds the Cookie header scanner.
+
 package clientsession
 
 import "strings"

@@ -1,5 +1,6 @@
 // session.go holds the Session of one request and what handlers call on it:
 // Get, Set, Delete, Clear and Keys.
+
 package clientsession
 
 import (

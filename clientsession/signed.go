@@ -1,4 +1,5 @@
 // Signed values: the v2 writer and the v1 and v2 readers (FORMAT.md §3).
+
 package clientsession
 
 import (
