@@ -2,8 +2,6 @@ package main
 
 import (
 	"crypto/rand"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/fullsession/fullsession/clientsession"
 )
 
 // config is the command line, after environment fallbacks.
@@ -91,13 +91,14 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	if err := c.check(); err != nil {
 		return c, err
 	}
-	var err error
-	if c.Keys, err = parseKeys(keys); err != nil {
-		return c, err
-	}
-	if len(c.Keys) == 0 {
-		c.Keys, c.DevKey = [][]byte{make([]byte, 32)}, true
+	if strings.TrimSpace(keys) == "" {
+		c.Keys, c.DevKey = [][]byte{make([]byte, clientsession.MinKeySize)}, true
 		rand.Read(c.Keys[0])
+		return c, nil
+	}
+	var err error
+	if c.Keys, err = clientsession.ParseKeys(keys); err != nil {
+		return c, fmt.Errorf("century: -keys (%s): %w", envOf["keys"], err)
 	}
 	return c, nil
 }
@@ -148,37 +149,4 @@ func defaultDBPath() string {
 		return filepath.Join(dir, "fullsession", "century.db")
 	}
 	return "century.db"
-}
-
-// parseKeys decodes comma-separated secrets, each hex or base64 (standard or
-// URL alphabet, padded or not).
-func parseKeys(s string) ([][]byte, error) {
-	var keys [][]byte
-	for i, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		k, err := decodeSecret(part)
-		if err != nil {
-			return nil, fmt.Errorf("century: session key %d: %v", i+1, err)
-		}
-		if len(k) < 32 {
-			return nil, fmt.Errorf("century: session key %d is %d bytes, want at least 32", i+1, len(k))
-		}
-		keys = append(keys, k)
-	}
-	return keys, nil
-}
-
-func decodeSecret(s string) ([]byte, error) {
-	if k, err := hex.DecodeString(s); err == nil {
-		return k, nil
-	}
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-		if k, err := enc.DecodeString(s); err == nil {
-			return k, nil
-		}
-	}
-	return nil, errors.New("neither hex nor base64")
 }

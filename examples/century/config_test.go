@@ -83,7 +83,8 @@ func TestConfigErrors(t *testing.T) {
 		env  func(string) string
 		want string
 	}{
-		"short key":     {[]string{"-keys", short}, env(), "16 bytes, want at least 32"},
+		"short key":     {[]string{"-keys", short}, env(), "secret 1 decodes to 16 bytes, need at least 32"},
+		"empty part":    {[]string{"-keys", hex.EncodeToString(make([]byte, 32)) + ",,"}, env(), "secret 2 is empty"},
 		"bad key":       {[]string{"-keys", "not hex!"}, env(), "neither hex nor base64"},
 		"bad env rate":  {nil, env("CENTURY_UPDATE_RATE", "fast"), "CENTURY_UPDATE_RATE"},
 		"negative rate": {[]string{"-update-rate", "-1"}, env(), "-update-rate"},

@@ -81,7 +81,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if cfg.DevKey {
 		log.Warn("no session keys configured: using a random development key. " +
 			"Sessions will not survive a restart and cannot be shared between instances. " +
-			"Set -keys or CENTURY_SESSION_KEYS to at least one secret of 32 random bytes (hex or base64) in production.")
+			"Set -keys or CENTURY_SESSION_KEYS to at least one secret of 32 random bytes (hex or base64) in production: " +
+			"go run github.com/fullsession/fullsession/cmd/fullsession-keygen prints one.")
 	}
 	if cfg.VarnishURL == "" {
 		log.Info("no purge target (-varnish): fine without a shared cache; behind one, changed properties stay cached " +
