@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/fullsession/fullsession/bench/internal/harness"
 	"github.com/fullsession/fullsession/bench/internal/jar"
@@ -283,4 +285,67 @@ func load(t *testing.T, st harness.Store, cookie string) harness.Session {
 		t.Fatalf("Load: found %v, err %v", found, err)
 	}
 	return got
+}
+
+// BenchmarkVersus measures the ratios the targets are stated in (issue 13)
+// with the two sides interleaved: each iteration serves the same request
+// once through each side, in alternating order, and times each. The
+// metric is the ratio of the medians, which a shared machine's load swings
+// and preemption spikes move much less than they move two separate
+// benchmarks' means:
+//
+//   - req=read|write/a=gorilla/b=clientsession: gorilla's time over
+//     clientsession's ("speed-up");
+//   - req=read/a=clientsession-revoker/b=clientsession: the time with a
+//     Revoker over the time without ("ratio").
+func BenchmarkVersus(b *testing.B) {
+	byName := map[string]harness.Store{}
+	for _, st := range stores(b) {
+		byName[st.Name()] = st
+	}
+	for _, c := range []struct{ req, a, bb, metric string }{
+		{"read", "gorilla", "clientsession", "speed-up"},
+		{"write", "gorilla", "clientsession", "speed-up"},
+		{"read", "clientsession-revoker", "clientsession", "ratio"},
+	} {
+		b.Run(fmt.Sprintf("req=%s/a=%s/b=%s", c.req, c.a, c.bb), func(b *testing.B) {
+			var hs [2]http.Handler
+			var tmpl [2]*http.Request
+			for i, name := range []string{c.a, c.bb} {
+				p := newPages(byName[name], harness.Fixture())
+				hs[i] = p.read
+				if c.req == "write" {
+					hs[i] = p.write
+				}
+				tmpl[i] = newRequest(loggedIn(b, p))
+			}
+			w := newRecorder()
+			var ts [2][]time.Duration
+			serve := func(i int) {
+				w.reset()
+				r := new(http.Request)
+				*r = *tmpl[i]
+				t0 := time.Now()
+				hs[i].ServeHTTP(w, r)
+				ts[i] = append(ts[i], time.Since(t0))
+				if w.code >= 400 {
+					b.Fatalf("%s: status %d", []string{c.a, c.bb}[i], w.code)
+				}
+			}
+			n := 0
+			for b.Loop() {
+				serve(n & 1)
+				serve(1 - n&1)
+				n++
+			}
+			med := func(d []time.Duration) float64 {
+				slices.Sort(d)
+				return float64(d[len(d)/2])
+			}
+			ma, mb := med(ts[0]), med(ts[1])
+			b.ReportMetric(ma/mb, c.metric)
+			b.ReportMetric(ma, "a-median-ns")
+			b.ReportMetric(mb, "b-median-ns")
+		})
+	}
 }
