@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/fullsession/fullsession/internal/httpcache"
@@ -228,22 +229,24 @@ func (s *Session) setCookie(e *entry) string {
 	default:
 		return ""
 	}
-	b := make([]byte, 0, len(name)+len(value)+len(s.m.attrs)+32)
-	b = append(b, name...)
-	b = append(b, '=')
-	b = append(b, value...)
-	b = append(b, s.m.attrs...)
+	var b strings.Builder // one allocation
+	b.Grow(len(name) + len(value) + len(s.m.attrs) + 48)
+	b.WriteString(name)
+	b.WriteByte('=')
+	b.WriteString(value)
+	b.WriteString(s.m.attrs)
 	if e.op == opSet && e.life != 0 {
 		maxAge = e.life // SetWith; -1: a browser-session cookie
 	}
 	if maxAge >= 0 {
-		b = append(b, "; Max-Age="...)
-		b = strconv.AppendInt(b, maxAge, 10)
+		var n [20]byte
+		b.WriteString("; Max-Age=")
+		b.Write(strconv.AppendInt(n[:0], maxAge, 10))
 	}
 	if s.m.Protection(e.key) == Private {
-		b = append(b, "; HttpOnly"...)
+		b.WriteString("; HttpOnly")
 	}
-	return string(b)
+	return b.String()
 }
 
 // dropped reports session changes lost to a hijacked connection.

@@ -2,7 +2,11 @@
 
 package clientsession
 
-import "math"
+import (
+	"math"
+	"strconv"
+	"strings"
+)
 
 // fastUnmarshal decodes the commonest session values (a plain ASCII
 // string, an integer, a boolean, a flat struct of those) without
@@ -76,4 +80,45 @@ func parseJSONInt64(js []byte) (int64, bool) {
 		n = -n
 	}
 	return n, true
+}
+
+// fastMarshal encodes the commonest values Set stores (a string of
+// printable ASCII other than '"' and '\\', an int, a bool) as marshal's
+// encoder would, in one allocation. It reports false for anything else.
+func fastMarshal(v any) ([]byte, bool) {
+	switch x := v.(type) {
+	case string:
+		for i := 0; i < len(x); i++ {
+			if c := x[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+				return nil, false
+			}
+		}
+		b := make([]byte, 0, len(x)+2)
+		return append(append(append(b, '"'), x...), '"'), true
+	case int:
+		return strconv.AppendInt(make([]byte, 0, 20), int64(x), 10), true
+	case bool:
+		if x {
+			return []byte("true"), true
+		}
+		return []byte("false"), true
+	}
+	return nil, false
+}
+
+// pctString returns the percent-encoding of src (appendPct) as a string,
+// in one allocation.
+func pctString(src []byte) string {
+	var b strings.Builder
+	b.Grow(pctLen(src))
+	for _, c := range src {
+		if literal[c] {
+			b.WriteByte(c)
+		} else {
+			b.WriteByte('%')
+			b.WriteByte(upperhex[c>>4])
+			b.WriteByte(upperhex[c&15])
+		}
+	}
+	return b.String()
 }

@@ -2,6 +2,7 @@ package clientsession
 
 import (
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 
@@ -167,4 +168,45 @@ func BenchmarkFastStruct(b *testing.B) {
 			}
 		}
 	})
+}
+
+// encoderJSON is marshal's encoder path, the oracle of fastMarshal.
+func encoderJSON(t *testing.T, v any) []byte {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	return []byte(strings.TrimSuffix(b.String(), "\n"))
+}
+
+// FuzzFastMarshal: where fastMarshal answers, it gives the encoder's
+// bytes; and it answers for printable ASCII strings, ints and bools.
+func FuzzFastMarshal(f *testing.F) {
+	for _, s := range []string{"", "fr", "a b", `a"b`, `a\b`, "<&>", "é", "\x7f", "\t", "\u2028"} {
+		f.Add(s, int64(len(s))-3, len(s)%2 == 0)
+	}
+	f.Add("x", int64(math.MinInt64), true)
+	f.Fuzz(func(t *testing.T, s string, n int64, b bool) {
+		for _, v := range []any{s, int(n), b, int64(n), []string{s}} {
+			js, ok := fastMarshal(v)
+			if !ok {
+				continue
+			}
+			if want := encoderJSON(t, v); string(js) != string(want) {
+				t.Fatalf("fastMarshal(%#v) = %s, encoder %s", v, js, want)
+			}
+		}
+		if _, ok := fastMarshal(int(n)); !ok {
+			t.Fatalf("int %d declined", n)
+		}
+	})
+}
+
+// TestPctString: pctString is appendPct as a string.
+func TestPctString(t *testing.T) {
+	for _, s := range []string{"", `"en"`, `{"a":"é; b,c"}`, "\x00\xff%"} {
+		assert.Equal(t, string(appendPct(nil, []byte(s))), pctString([]byte(s)), s)
+	}
 }

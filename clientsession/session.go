@@ -129,6 +129,9 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // marshal encodes v as JSON without HTML escaping, as JSON.stringify does,
 // which also keeps cookies short.
 func marshal(v any) ([]byte, error) {
+	if js, ok := fastMarshal(v); ok { // fast.go
+		return js, nil
+	}
 	b := bufPool.Get().(*bytes.Buffer)
 	defer bufPool.Put(b)
 	b.Reset()
@@ -191,7 +194,12 @@ func (s *Session) SetWith(key string, v any, o SetOptions) error {
 	defer s.mu.Unlock()
 	s.load()
 	s.accessed = true
-	name := s.m.prefix + key
+	var name string
+	if i := s.find(key); i >= 0 {
+		name = s.entries[i].name // prefix + key, without an allocation
+	} else {
+		name = s.m.prefix + key
+	}
 	m := s.metaFor(key, life) // bind.go
 	out := s.encode(name, key, m, js)
 	if n := len(name) + len(out); n > MaxCookieSize {
@@ -226,7 +234,7 @@ func invalidKey(key string) error { return &keyError{key: key} }
 
 func (s *Session) encode(name, key string, m meta, js []byte) string {
 	if s.m.Protection(key) == Public {
-		return string(appendPublic(make([]byte, 0, pctLen(js)), js))
+		return pctString(js) // appendPublic, in one allocation (fast.go)
 	}
 	return s.seal(name, key, m, js)
 }
