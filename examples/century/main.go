@@ -24,6 +24,8 @@
 // "selection", which the star writes in the browser without a request). The
 // private page /selection is rendered on the server from the same cookie.
 // When the real-time updater changes a property, it purges property-{id}.
+// A POST that redirects to a cached page leaves its message ("Welcome back,
+// Ann") in the Public key "flash", which the page script pops and shows once.
 //
 // # Configuration
 //
