@@ -394,6 +394,7 @@ func TestLoginLogout(t *testing.T) {
 	require.Contains(t, byName, "session.flash")
 	assert.Equal(t, "%22Welcome%20back%2C%20Chlo%C3%A9%22", byName["session.flash"].Value, "a Public flash for the page script")
 	assert.False(t, byName["session.flash"].HttpOnly)
+	assert.Equal(t, int(flashMaxAge/time.Second), byName["session.flash"].MaxAge, "a flash not shown soon goes away")
 	j.update(w)
 	delete(j, "session.flash") // the page script pops it
 

@@ -33,9 +33,14 @@ const (
 	flashKey     = "flash"
 )
 
+// flashMaxAge is how long a flash waits for a page script to show it. A
+// browser without scripts never pops it: the cookie then goes away soon,
+// instead of showing an old message weeks later.
+const flashMaxAge = 5 * time.Minute
+
 // setFlash leaves msg for the next page the browser shows.
 func setFlash(sess *clientsession.Session, msg string) error {
-	return sess.Set(flashKey, msg)
+	return sess.SetWith(flashKey, msg, clientsession.SetOptions{MaxAge: flashMaxAge})
 }
 
 // sessionMaxAge is how long session cookies live. Revocations are kept as
