@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -111,4 +112,36 @@ func TestKeyErrorsNameTheKeyOnce(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(err.Error(), "clientsession"), err.Error())
 	_, err = clientsession.New(clientsession.Options{Keys: [][]byte{secretA}, SubjectKey: "a;b"})
 	assert.Equal(t, 1, strings.Count(err.Error(), "clientsession"), err.Error())
+}
+
+// TestDefaultPrefixStopsTossing: with Secure on, cookies are __Host-
+// by default (issue 18 item 4), which browsers refuse from sibling
+// subdomains and plain-HTTP pages; jsclient gets the same prefix.
+func TestDefaultPrefixStopsTossing(t *testing.T) {
+	for _, c := range []struct {
+		o    clientsession.Options
+		want string
+	}{
+		{clientsession.Options{}, "__Host-session."},
+		{clientsession.Options{Domain: "example.com"}, "__Secure-session."},
+		{clientsession.Options{Path: "/shop"}, "__Secure-session."},
+		{clientsession.Options{Insecure: true}, "session."},
+		{clientsession.Options{Prefix: "app."}, "app."},
+	} {
+		c.o.Keys = [][]byte{secretA}
+		m, err := clientsession.New(c.o)
+		require.NoError(t, err)
+		assert.Equal(t, c.want+"k", m.CookieName("k"))
+		assert.Equal(t, c.want, m.ClientConfig().Prefix, "jsclient names cookies the same way")
+	}
+	m, _ := clientsession.New(clientsession.Options{Keys: [][]byte{secretA}})
+	req := httptest.NewRequest("GET", "/", nil)
+	// A tossed cookie under the unprefixed name is not the session's.
+	req.Header.Set("Cookie", "session.user=x; session._auth_user_id=y")
+	rec := httptest.NewRecorder()
+	m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		assert.Empty(t, clientsession.From(r).Keys())
+		clientsession.From(r).Set("lang", "fr")
+	})).ServeHTTP(rec, req)
+	assert.Equal(t, "__Host-session.lang=%22fr%22; Path=/; Secure; SameSite=Lax; Max-Age=1209600", rec.Header().Get("Set-Cookie"))
 }

@@ -21,7 +21,7 @@ func TestKeysParseAndDiffer(t *testing.T) {
 			t.Errorf("secret %d is %d bytes", i, len(k))
 		}
 	}
-	if string(ks[0]) == string(ks[1]) || keys(1) == keys(1) {
+	if a, b := keys(1), keys(1); string(ks[0]) == string(ks[1]) || a == b {
 		t.Error("secrets repeat")
 	}
 	if _, err := clientsession.New(clientsession.Options{Keys: ks}); err != nil {
