@@ -57,3 +57,20 @@ func TestSessionValueBoundedByMaxAge(t *testing.T) {
 	r.do(jar, func(s *Session) { found, _ = s.Get("_tab", new(string)) })
 	assert.False(t, found)
 }
+
+// TestRenewKeepsEachValuesLifetime: a value re-issued by Renew (or a
+// login) keeps its own lifetime, and its cookie's Max-Age follows it.
+func TestRenewKeepsEachValuesLifetime(t *testing.T) {
+	r := newBindRig(t, Options{})
+	jar, _ := r.do("", func(s *Session) {
+		assert.NoError(t, s.SetWith("_token", "t", SetOptions{MaxAge: 10 * time.Minute}))
+		assert.NoError(t, s.Set("cart", []int{1}))
+	})
+	r.clk.add(time.Minute)
+	_, rec := r.do(jar, func(s *Session) { assert.NoError(t, s.Renew()) })
+	got := map[string]int{}
+	for _, c := range rec.Result().Cookies() {
+		got[c.Name] = c.MaxAge
+	}
+	assert.Equal(t, map[string]int{"session._token": 600, "session.cart": int(DefaultMaxAge / time.Second)}, got)
+}
