@@ -125,8 +125,21 @@ func (w *webkit) startXvfb() (string, error) {
 // startDBus starts a private session bus and returns its address. Each
 // driver has its own: a second Epiphany on the same bus hands its window
 // to the first (it is a single-instance application).
+//
+// The bus has no service directories, so nothing is activated on it: no
+// document portal (a FUSE mount under ~/.cache/doc that outlives the
+// test), no desktop portal, no accessibility bus. Epiphany runs without
+// them.
 func startDBus() (*exec.Cmd, string, error) {
-	cmd := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1")
+	dir, err := os.MkdirTemp("", "browsertest-dbus-")
+	if err != nil {
+		return nil, "", err
+	}
+	conf := dir + "/session.conf"
+	if err := os.WriteFile(conf, []byte(dbusConfig(dir)), 0o600); err != nil {
+		return nil, "", err
+	}
+	cmd := exec.Command("dbus-daemon", "--config-file="+conf, "--nofork", "--print-address=1")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -141,6 +154,24 @@ func startDBus() (*exec.Cmd, string, error) {
 		return nil, "", err
 	}
 	return cmd, addr, nil
+}
+
+// dbusConfig is a session bus configuration listening in dir, with no
+// service directories.
+func dbusConfig(dir string) string {
+	return `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir=` + dir + `</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`
 }
 
 // readLine returns the first line of r, trimmed.
@@ -375,7 +406,8 @@ func (w *webkit) stop() {
 	}
 }
 
-// killGroup stops the process group that cmd leads: TERM, then KILL.
+// killGroup stops the process group that cmd leads: TERM, then, once the
+// leader exited or after 3 s, KILL for whatever is left of the group.
 func killGroup(cmd *exec.Cmd) {
 	pid := cmd.Process.Pid
 	syscall.Kill(-pid, syscall.SIGTERM)
@@ -384,9 +416,9 @@ func killGroup(cmd *exec.Cmd) {
 	select {
 	case <-done:
 	case <-time.After(3 * time.Second):
-		syscall.Kill(-pid, syscall.SIGKILL)
-		<-done
 	}
+	syscall.Kill(-pid, syscall.SIGKILL)
+	<-done
 }
 
 func (w *webkit) Name() string    { return "webkit" }
