@@ -43,8 +43,9 @@ const (
 // Duplicate names: the first wins, as in browsers and js-cookie. The scan
 // stops after maxCookies pairs of any name: browsers keep about 180 per
 // domain, so a longer header is crafted, and reading it all would let a
-// 1 MB flood cost a thousand normal requests. Entries start in the
-// Session itself and grow with the pairs actually found.
+// 1 MB flood cost a thousand normal requests. The first session cookie
+// found allocates room for firstEntries; a longer session is sized once by
+// counting. A request that never touches the session allocates none.
 func (s *Session) load() {
 	if s.scanned {
 		return
@@ -54,12 +55,14 @@ func (s *Session) load() {
 	if len(lines) == 0 {
 		return
 	}
-	s.entries = s.inline[:0]
 	more := scanCookies(lines, s.m.prefix, maxCookies, func(name, key, val string) {
 		if !validName(key) || s.find(key) >= 0 {
 			return
 		}
-		if len(s.entries) == cap(s.entries) && cap(s.entries) == len(s.inline) {
+		switch {
+		case s.entries == nil:
+			s.entries = make([]entry, 0, firstEntries)
+		case len(s.entries) == firstEntries && cap(s.entries) == firstEntries:
 			s.grow(lines)
 		}
 		s.add(entry{key: key, name: name, raw: val, in: true})
@@ -69,7 +72,11 @@ func (s *Session) load() {
 	}
 }
 
-// grow moves the entries out of the Session, into a slice sized by
+// firstEntries is the room the first session cookie allocates: real
+// sessions have a handful of keys.
+const firstEntries = 8
+
+// grow moves the entries into a slice sized by
 // counting the session cookies in the scanned part of the header (with room for a few
 // Sets), so that a long session allocates once.
 func (s *Session) grow(lines []string) {

@@ -34,7 +34,6 @@ type Session struct {
 
 	arena     []byte // decoded values of all keys; starts in buf
 	buf       [256]byte
-	inline    [8]entry     // where entries start: no allocation for 8 keys
 	junk      junkLog      // junk cookies deleted to make room
 	revoked   revocation   // revoke.go
 	b         binding      // bind.go
