@@ -38,7 +38,7 @@ cut -d' ' -f1-3 /proc/loadavg >"$res/loadavg.txt"
 date -u '+%Y-%m-%d %H:%M UTC' >"$res/date.txt"
 
 log "micro benchmarks (count $COUNT)"
-go test -run '^$' -bench '^BenchmarkSession$' -benchtime "$BENCHTIME" -count "$COUNT" ./bench \
+go test -run '^$' -bench '^Benchmark(Session|Versus)$' -benchtime "$BENCHTIME" -count "$COUNT" ./bench \
   | tee "$res/micro.txt" || fail "micro benchmarks failed"
 
 log "profiles of clientsession"

@@ -1,6 +1,7 @@
 // Command e2ebench loads the same small chi application (package
 // bench/internal/app) built four ways: without any session library (none,
-// the baseline: the page greets a fixed anonymous user), with
+// the baseline: the page greets a fixed anonymous user; its users carry
+// the same clientsession cookies, which it ignores), with
 // clientsession, scs+Redis and gorilla CookieStore, and prints requests/s
 // and p50/p99 latencies for a session-reading page and a session-writing
 // page, all in the same run.
@@ -17,6 +18,11 @@
 // Output lines are in Go's benchmark format, so benchstat reads them:
 //
 //	BenchmarkE2E/page=read/app=clientsession-2  N  ns/op  req/s  p50-us  p99-us
+//
+// After the rounds, the overhead of clientsession over none is measured
+// once more with the two interleaved in half-second slices (runPair), for
+// as long as the rounds gave each: BenchmarkE2EPair lines, whose b/a is
+// the ratio of the two sides' median req/s.
 package main
 
 import (
@@ -33,6 +39,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -106,8 +113,13 @@ func serveApp(lib, redisAddr string) error {
 type child struct {
 	name string
 	base string
-	cmd  *exec.Cmd
-	in   io.WriteCloser
+	// login is where the workers log in: base, except for none, whose
+	// workers log in at the clientsession app, so that both send the
+	// very same requests, session cookies included, and only the
+	// server's work differs.
+	login string
+	cmd   *exec.Cmd
+	in    io.WriteCloser
 }
 
 func startChild(lib, redisAddr string) (*child, error) {
@@ -180,6 +192,12 @@ func run(concurrency int, duration time.Duration, requests, count int) error {
 		}
 		children = append(children, c)
 	}
+	for _, c := range children {
+		c.login = c.base
+		if c.name == "none" {
+			c.login = children[1].base // apps: none, then clientsession
+		}
+	}
 
 	fmt.Printf("goos: %s\ngoarch: %s\npkg: github.com/fullsession/fullsession/bench/cmd/e2ebench\n", runtime.GOOS, runtime.GOARCH)
 	fmt.Printf("cpu: %s\n", cpuModel())
@@ -194,6 +212,68 @@ func run(concurrency int, duration time.Duration, requests, count int) error {
 			}
 		}
 	}
+	for _, page := range []string{"read", "write"} {
+		if err := runPair(children[0], children[1], page, concurrency, time.Duration(count)*duration); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pairSlice is the length of each measured slice of runPair, and
+// pairRequests a bound on its requests well above what a slice can send
+// (load.Run keeps room for that many latencies).
+const (
+	pairSlice    = 500 * time.Millisecond
+	pairRequests = 200_000
+)
+
+// runPair measures the overhead of b (clientsession) over a (none) with
+// the two interleaved: slices of pairSlice each, alternating a b b a, for
+// total per side. Load swings of a shared machine last seconds, so two
+// adjacent slices see about the same load; the ratio of the medians of
+// the slices' req/s is the figure, printed as b-over-a with each side's
+// median:
+//
+//	BenchmarkE2EPair/page=read/a=none/b=clientsession-2  N  ns/op  a-req/s  b-req/s  b/a
+func runPair(a, b *child, page string, concurrency int, total time.Duration) error {
+	ctx := context.Background()
+	var do [2]func(context.Context, int) error
+	for i, c := range []*child{a, b} {
+		client := load.NewClient(concurrency) // its own connections: switching sides reconnects nothing
+		jars := make([]jar.Jar, concurrency)
+		for w := range jars {
+			if err := send(ctx, client, &jars[w], "GET", fmt.Sprintf("%s/login?uid=%d", c.login, 1000+w), http.StatusNoContent, nil); err != nil {
+				return fmt.Errorf("%s login: %w", c.name, err)
+			}
+		}
+		do[i] = requestFunc(client, c.base, page, jars, c.name == "none")
+		load.Run(ctx, load.Config{Concurrency: concurrency, Requests: pairRequests, Duration: pairSlice, Do: do[i]})
+	}
+	var rps [2][]float64
+	n := 0
+	for k := 0; time.Duration(k/2)*pairSlice < total; k++ {
+		i := k & 1
+		if k/2%2 == 1 {
+			i = 1 - i // a b, then b a
+		}
+		res, err := load.Run(ctx, load.Config{Concurrency: concurrency, Requests: pairRequests, Duration: pairSlice, Do: do[i]})
+		if err != nil {
+			return err
+		}
+		if res.Errors > 0 {
+			return fmt.Errorf("pair %s: %d errors, first: %v", page, res.Errors, res.FirstErr)
+		}
+		rps[i] = append(rps[i], res.RPS())
+		n += res.Requests
+	}
+	med := func(v []float64) float64 {
+		slices.Sort(v)
+		return v[len(v)/2]
+	}
+	ra, rb := med(rps[0]), med(rps[1])
+	fmt.Printf("BenchmarkE2EPair/page=%s/a=%s/b=%s-%d\t%d\t%.0f ns/op\t%.0f a-req/s\t%.0f b-req/s\t%.4f b/a\n",
+		page, a.name, b.name, runtime.GOMAXPROCS(0), n, 2*float64(total.Nanoseconds())/float64(max(n, 1)), ra, rb, rb/ra)
 	return nil
 }
 
@@ -202,7 +282,7 @@ func runCase(client *http.Client, c *child, page string, concurrency int, durati
 	ctx := context.Background()
 	jars := make([]jar.Jar, concurrency)
 	for w := range jars {
-		if err := send(ctx, client, &jars[w], "GET", fmt.Sprintf("%s/login?uid=%d", c.base, 1000+w), http.StatusNoContent, nil); err != nil {
+		if err := send(ctx, client, &jars[w], "GET", fmt.Sprintf("%s/login?uid=%d", c.login, 1000+w), http.StatusNoContent, nil); err != nil {
 			return fmt.Errorf("%s login: %w", c.name, err)
 		}
 	}

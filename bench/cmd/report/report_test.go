@@ -19,6 +19,7 @@ func TestReport(t *testing.T) {
 	}
 	write("micro.txt", `BenchmarkSession/req=read/lib=clientsession-2 1 2000 ns/op 600 cookie-B/op 0 setcookie-B/op 2000 B/op 12 allocs/op
 BenchmarkSession/req=read/lib=gorilla-2 1 25000 ns/op 1000 cookie-B/op 0 setcookie-B/op 16000 B/op 290 allocs/op
+BenchmarkVersus/req=read/a=clientsession-revoker/b=clientsession-2 1 1 ns/op 1.2 ratio
 BenchmarkSession/req=read/lib=clientsession-revoker-2 1 2100 ns/op 600 cookie-B/op 0 setcookie-B/op 2000 B/op 12 allocs/op
 BenchmarkSession/req=read/lib=none-2 1 100 ns/op 0 cookie-B/op 0 setcookie-B/op 320 B/op 1 allocs/op
 BenchmarkSession/req=cold/lib=clientsession-2 1 400 ns/op 0 cookie-B/op 0 setcookie-B/op 1100 B/op 6 allocs/op
@@ -26,7 +27,7 @@ BenchmarkSession/req=cold/lib=none-2 1 100 ns/op 0 cookie-B/op 0 setcookie-B/op 
 BenchmarkSession/req=write/lib=clientsession-2 1 2000 ns/op 600 cookie-B/op 70 setcookie-B/op 2000 B/op 12 allocs/op
 BenchmarkSession/req=write/lib=gorilla-2 1 80000 ns/op 1000 cookie-B/op 1100 setcookie-B/op 16000 B/op 350 allocs/op
 `)
-	write("e2e.txt", "concurrency: 16\nBenchmarkE2E/page=read/app=clientsession-2 1 1 ns/op 30000 req/s 300 p50-us 3000 p99-us\nBenchmarkE2E/page=read/app=scs-redis-2 1 1 ns/op 10000 req/s 300 p50-us 3000 p99-us\nBenchmarkE2E/page=read/app=none-2 1 1 ns/op 32000 req/s 300 p50-us 3000 p99-us\n")
+	write("e2e.txt", "concurrency: 16\nBenchmarkE2E/page=read/app=clientsession-2 1 1 ns/op 30000 req/s 300 p50-us 3000 p99-us\nBenchmarkE2E/page=read/app=scs-redis-2 1 1 ns/op 10000 req/s 300 p50-us 3000 p99-us\nBenchmarkE2E/page=read/app=none-2 1 1 ns/op 32000 req/s 300 p50-us 3000 p99-us\nBenchmarkE2EPair/page=read/a=none/b=clientsession-2 1 1 ns/op 20000 a-req/s 19000 b-req/s 0.95 b/a\n")
 	write("cache.json", `{"views_per_day":1000000,"days":[
 		{"day":1,"views":1000000,"wall_seconds":70,"hit_ratio":0.93,"cacheable_hit_ratio":0.935,"ceiling":0.936},
 		{"day":2,"views":1000000,"wall_seconds":50,"hit_ratio":0.949,"cacheable_hit_ratio":0.97,"ceiling":0.98,"errors":1}]}`)
@@ -38,10 +39,11 @@ BenchmarkSession/req=write/lib=gorilla-2 1 80000 ns/op 1000 cookie-B/op 1100 set
 	for _, want := range []string{
 		"| read speed | ≥ 20× gorilla | 12.5× (2.00 µs vs 25.00 µs) | missed |",
 		"| read allocations in the library | ≤ 8 allocs/op | 11 allocs/op (12 measured, less the harness's 1) | missed |",
-		"| read with a Revoker | within 10% of read without | +5.0% (2.10 µs vs 2.00 µs) | **met** |",
+		"| read with a Revoker | within 10% of read without | +20.0% interleaved; +5.0% from the separate benchmarks (2.10 µs vs 2.00 µs) | missed |",
 		"| write speed | ≥ 25× gorilla | 40.0× (2.00 µs vs 80.00 µs) | **met** |",
 		"| cold request allocations | ≤ 5 allocs/op, harness included | 6 allocs/op (library 5, harness 1) | missed |",
-		"| end-to-end overhead, reading page | ≤ 10% fewer req/s than without a session library | 6.2% (30000 vs 32000 req/s) | **met** |",
+		"| end-to-end overhead, reading page | ≤ 10% fewer req/s than without a session library | 5.0% interleaved (19000 vs 20000 req/s); 6.2% from the rounds' medians (30000 vs 32000 req/s) | **met** |",
+		"| read | 20000 | 19000 | -5.0% |",
 		"| read | clientsession | 30000 | 300.00 µs | 3.00 ms | -6.2% | 3.00× |",
 		"| write Set-Cookie bytes | ≤ 15% of gorilla | 6.4% (70 B vs 1100 B) | **met** |",
 		"| end-to-end, reading page | ≥ 1.5× scs+Redis req/s | 3.00× (30000 vs 10000 req/s) | **met** |",
