@@ -38,8 +38,8 @@
 //     exactly as the Go side encodes it (FORMAT.md §2); {session: true}
 //     writes a cookie without Max-Age, which ends with the browser session.
 //     It throws a TypeError for Signed, Private and invalid keys and a
-//     RangeError when the cookie would pass the server's limits, so the
-//     browser never drops it silently.
+//     RangeError when the cookie would pass the server's limits (size, or a
+//     maxAge over 400 days), so the browser never drops or caps it silently.
 //   - pop(key): reads a Public key, removes it and returns its value: a flash
 //     message set by the server before a redirect shows once, even on a page
 //     served from a shared cache, and is gone in every tab afterwards.

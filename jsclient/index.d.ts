@@ -34,7 +34,10 @@ export interface SessionConfig {
 
 /** Options of {@link Session.set}. */
 export interface SetOptions {
-  /** Cookie lifetime in seconds; defaults to config.maxAge. 0 or less removes the key. */
+  /**
+   * Cookie lifetime in seconds; defaults to config.maxAge. 0 or less removes the
+   * key; over 400 days (34560000) is a RangeError, as on the server.
+   */
   maxAge?: number
   /**
    * Write a browser-session cookie: no Max-Age, so it ends when the browser
@@ -65,7 +68,8 @@ export interface Session {
    * Writes a Public key as percent-encoded JSON, exactly as the Go side does.
    * Throws a TypeError for an invalid, Signed or Private key, for a value
    * JSON.stringify cannot serialise, or a maxAge that is not a finite number;
-   * throws a RangeError when name + value would exceed config.maxCookieSize or
+   * throws a RangeError for a maxAge over 400 days, or when name + value
+   * would exceed config.maxCookieSize or
    * the session's visible cookies would exceed config.maxTotalSize. Without a
    * document (server-side rendering) it checks and does nothing else.
    */

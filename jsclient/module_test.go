@@ -17,7 +17,8 @@ import (
 	"github.com/fullsession/fullsession/jsclient"
 )
 
-var testKey = []byte("0123456789abcdef0123456789abcdef")
+// testKey is 32 raw bytes (text that looks like hex would be warned about).
+var testKey = bytes.Repeat([]byte{0xa5, 0x3c, 0x0f, 0xf0}, 8)
 
 // browserAE is what Chromium, Firefox and Safari send.
 const browserAE = "gzip, deflate, br, zstd"

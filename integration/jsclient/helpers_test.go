@@ -10,7 +10,8 @@ import (
 	"github.com/fullsession/fullsession/clientsession"
 )
 
-var testKey = []byte("0123456789abcdef0123456789abcdef")
+// testKey is 32 raw bytes (text that looks like hex would be warned about).
+var testKey = []byte("\xa5\x3c\x0f\xf0 raw test key, not hex text!")
 
 func newManager(t testing.TB, o clientsession.Options) *clientsession.Manager {
 	t.Helper()

@@ -110,6 +110,9 @@ export default function create (config) {
     set (key, value, { maxAge = c.maxAge, session } = {}) {
       own(key)
       if (typeof maxAge !== 'number' || !isFinite(maxAge)) fail(TypeError, key, 'maxAge is not a number')
+      // As clientsession's SetOptions.MaxAge: Chromium and Firefox cap expiry
+      // at 400 days, WebKit does not.
+      if (maxAge > 400 * 86400) fail(RangeError, key, 'maxAge is over 400 days')
       const json = JSON.stringify(value)
       if (json === undefined) fail(TypeError, key, 'value is not JSON')
       const v = encode(json)

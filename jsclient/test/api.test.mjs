@@ -218,3 +218,12 @@ test('a __Host- prefix gets what browsers require of it: Secure, Path=/, no Doma
   assert.deepEqual(h.keys(), ['theme'])
   assert.equal(session.get('theme'), undefined, 'another prefix is another session')
 })
+
+test('maxAge over 400 days is a RangeError, as SetOptions.MaxAge is in Go', () => {
+  session.set('k', 1, { maxAge: 400 * 86400 })
+  assert.match(doc.writes.at(-1), /; Max-Age=34560000;/)
+  assert.throws(() => session.set('k', 2, { maxAge: 400 * 86400 + 1 }), RangeError)
+  assert.throws(() => session.set('k', 2, { maxAge: 3650 * 86400, session: true }), RangeError)
+  assert.equal(doc.writes.length, 1)
+  assert.equal(session.get('k'), 1)
+})
