@@ -67,6 +67,20 @@
 // Akamai-Cache-Control, Edge-Control, the tag headers (xkey,
 // Surrogate-Key, Cache-Tag, Edge-Cache-Tag) and Expires.
 //
+// # Idle timeout and cached pages
+//
+// With Options.IdleTimeout, a Signed or Private value is renewed only by a
+// request whose handler reads it. Pages served from a shared cache never
+// reach the server, and public routes do not read the session, so they do
+// not renew: a user who only reads cached pages is logged out after
+// IdleTimeout. A site renews from its page script through a tiny private
+// endpoint that reads the idle-timed keys (say POST /session/renew,
+// answering 204), rate-limited per client, which the script calls while
+// the user is active, at most every IdleTimeout/4: each call leaves the
+// value at least half its window, so the next one finds it still valid.
+// The script cannot see the sealed last-seen time; it keeps the time of its
+// own last call. examples/century does this (renew.go, static/century.js).
+//
 // # Security
 //
 // Keys derive their MAC and AEAD sub-keys with HKDF-SHA256. Signed and

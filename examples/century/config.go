@@ -31,6 +31,9 @@ type config struct {
 	TrustedProxies  []string
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
+	// IdleTimeout logs a user out after this long without a request that
+	// reads the login (clientsession Options.IdleTimeout); 0: off.
+	IdleTimeout time.Duration
 }
 
 // errUsage is returned when the command line asked for help or was wrong;
@@ -49,7 +52,15 @@ var envOf = map[string]string{
 	"insecure-cookies": "CENTURY_INSECURE_COOKIES",
 	"trusted-proxies":  "CENTURY_TRUSTED_PROXIES",
 	"log-level":        "CENTURY_LOG_LEVEL",
+	"idle-timeout":     "CENTURY_IDLE_TIMEOUT",
 }
+
+// defaultIdleTimeout is the OWASP session cheat sheet's upper bound for
+// low-risk applications ("15-30 minutes"): a listing site whose login
+// keeps a name and a selection. The page script renews it while the user
+// is active on cached pages (century.js), and MaxAge (14 days) still
+// bounds a session in any case.
+const defaultIdleTimeout = 30 * time.Minute
 
 // parseConfig reads flags from args. A flag absent from args takes its
 // value from its environment variable (envName) when that is set, else its
@@ -68,6 +79,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.BoolVar(&c.InsecureCookies, "insecure-cookies", true, "send session cookies without the Secure attribute, for plain-HTTP development; set false behind TLS (cookies then use the __Host- prefix)")
 	fs.StringVar(&proxies, "trusted-proxies", "", "comma-separated CIDRs of proxies (e.g. Varnish: 127.0.0.1/32) whose X-Forwarded-For gives the client address for rate limits; empty: the TCP peer is the client")
 	fs.TextVar(&c.LogLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", defaultIdleTimeout, "log a user out after this long without activity (the page script renews while the user is active); 0: off, else at least 2s")
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (env " + envOf[f.Name] + ")" })
 	if err := fs.Parse(args); err != nil {
 		return c, errUsage
@@ -131,6 +143,8 @@ func (c *config) check() error {
 		return fmt.Errorf("century: -update-rate must be between 0 and 1000, got %v", c.UpdateRate)
 	case c.DB == "":
 		return errors.New("century: -db must not be empty")
+	case c.IdleTimeout < 0 || c.IdleTimeout > 0 && c.IdleTimeout < 2*time.Second:
+		return fmt.Errorf("century: -idle-timeout must be 0 (off) or at least 2s, got %v", c.IdleTimeout)
 	}
 	if c.VarnishURL != "" {
 		u, err := url.Parse(c.VarnishURL)

@@ -73,7 +73,7 @@ func freshStore(t testing.TB, count int64) *Store {
 func testSessions(t testing.TB) (*clientsession.Manager, *clientsession.MemoryRevoker) {
 	t.Helper()
 	rv := clientsession.NewMemoryRevoker(sessionMaxAge)
-	m, err := newManager([][]byte{testKey}, true, rv, slog.New(slog.DiscardHandler))
+	m, err := newManager([][]byte{testKey}, true, 0, rv, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	return m, rv
 }

@@ -41,6 +41,7 @@
 //	-insecure-cookies CENTURY_INSECURE_COOKIES  cookies without Secure, for plain HTTP (default true)
 //	-trusted-proxies  CENTURY_TRUSTED_PROXIES   CIDRs whose X-Forwarded-For is believed for rate limits
 //	-log-level        CENTURY_LOG_LEVEL         debug, info, warn or error (default info)
+//	-idle-timeout     CENTURY_IDLE_TIMEOUT      log out after this long without activity (default 30m; 0: off)
 //
 // The site stops gracefully on SIGINT or SIGTERM.
 package main
@@ -100,14 +101,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	defer store.Close()
 	revoker := clientsession.NewMemoryRevoker(sessionMaxAge)
-	sessions, err := newManager(cfg.Keys, cfg.InsecureCookies, revoker, log)
+	sessions, err := newManager(cfg.Keys, cfg.InsecureCookies, cfg.IdleTimeout, revoker, log)
 	if err != nil {
 		return err
 	}
 	upd := newUpdater(store, varnishPurger(cfg.VarnishURL, cfg.PurgeSecret), cfg.UpdateRate, log)
 	handler, err := newSite(siteConfig{
 		Store: store, Sessions: sessions, Revoker: revoker, Log: log, TrustedProxies: cfg.TrustedProxies,
-		Purging: cfg.VarnishURL != "",
+		Purging: cfg.VarnishURL != "", IdleTimeout: cfg.IdleTimeout,
 	})
 	if err != nil {
 		return err

@@ -35,6 +35,10 @@ func staticFiles() fs.FS {
 type pageData struct {
 	Title     string
 	ScriptURL string // jsclient module URL, for the import map
+	// RenewMs is how often the page script renews the login while the
+	// user is active (renew.go), in ms; 0: never. The same for every
+	// user, so shared pages may carry it.
+	RenewMs int64
 	// Private pages are rendered for one user and may show their name; the
 	// others are shared (cached) and leave it to the page script.
 	Private bool
@@ -109,6 +113,7 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // a clean 500 instead of half a page.
 func (s *site) render(w http.ResponseWriter, r *http.Request, status int, page string, d pageData) {
 	d.ScriptURL = s.scriptURL
+	d.RenewMs = s.renewMs
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bufPool.Put(buf)

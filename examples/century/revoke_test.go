@@ -67,7 +67,7 @@ func TestLogoutRevokesCopiedCookies(t *testing.T) {
 	logs := &syncBuf{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	rv := clientsession.NewMemoryRevoker(sessionMaxAge)
-	m, err := newManager([][]byte{testKey}, true, rv, log)
+	m, err := newManager([][]byte{testKey}, true, 0, rv, log)
 	require.NoError(t, err)
 	s := newTestSite(t, siteConfig{Sessions: m, Revoker: rv, Log: log})
 	ann := loginAs(t, s, "ann")
@@ -122,7 +122,7 @@ func TestLogoutRevokesCopiedCookies(t *testing.T) {
 // TestLogoutWithoutRevokerKeepsCopies shows what the revoker changes: with
 // none configured, logout only deletes the cookies of this browser.
 func TestLogoutWithoutRevokerKeepsCopies(t *testing.T) {
-	m, err := newManager([][]byte{testKey}, true, nil, slog.New(slog.DiscardHandler))
+	m, err := newManager([][]byte{testKey}, true, 0, nil, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	s := newTestSite(t, siteConfig{Sessions: m})
 	ann := loginAs(t, s, "ann")

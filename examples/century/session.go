@@ -54,15 +54,18 @@ const sessionMaxAge = 14 * 24 * time.Hour
 // _auth_user_id); nil revoker: none. The cookie names are the library's
 // defaults: "session.<key>" over plain HTTP (insecure), "__Host-session.<key>"
 // over HTTPS, which pins them to this host (no cookie tossing from sibling
-// subdomains).
-func newManager(keys [][]byte, insecure bool, revoker clientsession.Revoker, log *slog.Logger) (*clientsession.Manager, error) {
+// subdomains). idle is the idle timeout of the login (0: none): the
+// Signed and Private values then read as absent after idle without a
+// request that reads them, and such a request renews them (renew.go).
+func newManager(keys [][]byte, insecure bool, idle time.Duration, revoker clientsession.Revoker, log *slog.Logger) (*clientsession.Manager, error) {
 	o := clientsession.Options{
-		Keys:       keys,
-		Insecure:   insecure,
-		MaxAge:     sessionMaxAge,
-		Protection: map[string]clientsession.Protection{userKey: clientsession.Signed},
-		Revoker:    revoker,
-		SubjectKey: authIDKey,
+		Keys:        keys,
+		Insecure:    insecure,
+		IdleTimeout: idle,
+		MaxAge:      sessionMaxAge,
+		Protection:  map[string]clientsession.Protection{userKey: clientsession.Signed},
+		Revoker:     revoker,
+		SubjectKey:  authIDKey,
 		OnInvalid: func(r *http.Request, key string, err error) {
 			log.InfoContext(r.Context(), "invalid session cookie ignored", "key", key, "err", err)
 		},

@@ -20,7 +20,7 @@ func TestManagerCookieNames(t *testing.T) {
 		name     string
 		secure   bool
 	}{{true, "session.user", false}, {false, "__Host-session.user", true}} {
-		m, err := newManager([][]byte{testKey}, tc.insecure, nil, slog.New(slog.DiscardHandler))
+		m, err := newManager([][]byte{testKey}, tc.insecure, 0, nil, slog.New(slog.DiscardHandler))
 		require.NoError(t, err)
 		w := httptest.NewRecorder()
 		m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -33,9 +33,13 @@ type siteConfig struct {
 	// TrustedProxies are the CIDRs of proxies whose X-Forwarded-For is
 	// believed for rate limiting; empty: the TCP peer is the client.
 	TrustedProxies []string
-	// LoginLimit and SelectionLimit are POSTs allowed per client IP and
-	// minute; zero means the defaults (10 and 60).
-	LoginLimit, SelectionLimit int
+	// LoginLimit, SelectionLimit and RenewLimit are POSTs allowed per
+	// client IP and minute; zero means the defaults (10, 60 and 30).
+	LoginLimit, SelectionLimit, RenewLimit int
+	// IdleTimeout is the one Sessions was configured with (newManager):
+	// pages tell the page script to renew the login every quarter of it
+	// (renew.go). Zero: no renewals from the script.
+	IdleTimeout time.Duration
 	// Strict makes cachehint panic when a public route touches the
 	// session: for tests.
 	Strict bool
@@ -55,6 +59,7 @@ type site struct {
 	tmpl      templates
 	scriptURL string
 	js        *jsclient.Module // the session module, with the Manager's settings
+	renewMs   int64            // how often the page script renews, in ms; 0: never
 }
 
 // newSite returns the site's handler.
@@ -73,6 +78,7 @@ func newSite(c siteConfig) (http.Handler, error) {
 		users:    c.Users,
 		log:      logger(c.Log),
 		tmpl:     tmpl,
+		renewMs:  renewEvery(c.IdleTimeout).Milliseconds(),
 	}
 	s.js = jsclient.New(s.sessions, jsclient.Options{})
 	s.scriptURL = s.js.URL()
@@ -124,11 +130,15 @@ func (s *site) routes(c siteConfig) http.Handler {
 	// whole router) and the session-changing ones are rate-limited per IP.
 	login := limitByIP(cmp.Or(c.LoginLimit, 10), s.tooMany)
 	sel := limitByIP(cmp.Or(c.SelectionLimit, 60), s.tooMany)
+	// A browser calls renewPath once per quarter idle window at most
+	// (century.js); 30 a minute leaves room for many behind one address.
+	renew := limitByIP(cmp.Or(c.RenewLimit, 30), s.tooMany)
 	r.Group(func(r chi.Router) {
 		r.Use(cachehint.NoStore())
 		r.With(login).Post("/login", s.login)
 		r.Post("/logout", s.logout)
 		r.With(sel).Post("/selection/toggle", s.toggle)
+		r.With(renew).Post(renewPath, s.renew)
 	})
 
 	cop := http.NewCrossOriginProtection()

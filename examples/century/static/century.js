@@ -89,7 +89,56 @@ function renderFlash() {
   el.hidden = false;
 }
 
+// Renewal of an idle-timed login (renew.go). A page from the shared cache
+// never reads the session, so it never renews the login: while the user is
+// active, this script calls the private endpoint POST /session/renew, which
+// reads the login, so that clientsession re-seals it when less than half of
+// its idle window is left. The sealed last-seen time is invisible to
+// scripts; the signal is the time of the last call (or of the last private
+// page, which the server rendered from the login and so renewed), kept in
+// localStorage so that tabs share it, and compared with data-renew-ms, a
+// quarter of the idle window, from the page.
+const RENEW_MS = Number(document.documentElement.dataset.renewMs) || 0;
+const RENEWED_AT = "century.renewedAt";
+let renewedAt = 0; // when localStorage is unavailable: this page only
+let nextCheck = 0; // activity events come in bursts: check once a second
+
+function lastRenewal() {
+  try {
+    return Number(localStorage.getItem(RENEWED_AT)) || 0;
+  } catch {
+    return renewedAt;
+  }
+}
+
+function noteRenewal(t) {
+  renewedAt = t;
+  try {
+    localStorage.setItem(RENEWED_AT, String(t));
+  } catch {
+    // private mode or storage full: renewedAt alone
+  }
+}
+
+async function maybeRenew() {
+  const now = Date.now();
+  if (!RENEW_MS || now < nextCheck || !user()) return;
+  nextCheck = now + 1000;
+  const last = lastRenewal();
+  if (last <= now && now - last < RENEW_MS) return; // a clock set back: renew
+  noteRenewal(now);
+  try {
+    await fetch("/session/renew", { method: "POST", credentials: "same-origin", cache: "no-store" });
+  } catch {
+    return; // offline: the next activity after RENEW_MS tries again
+  }
+  renderAccount(); // the server deletes the name of a login that is gone
+}
+
 renderFlash();
+if (!document.getElementById("account") && user()) {
+  noteRenewal(Date.now()); // a private page: the server just read the login
+}
 renderAccount();
 renderSelection();
 document.addEventListener("submit", toggle);
@@ -98,4 +147,11 @@ session.onChange(({ key }) => {
   if (key === "user") renderAccount();
   if (key === "selection") renderSelection();
 });
+for (const type of ["pointerdown", "keydown", "scroll", "touchstart"]) {
+  addEventListener(type, maybeRenew, { passive: true, capture: true });
+}
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible") maybeRenew();
+});
+maybeRenew(); // opening a page is activity too
 document.documentElement.dataset.personalised = "true";
