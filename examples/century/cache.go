@@ -70,16 +70,6 @@ func tagProperties(r *http.Request, props []Property) {
 	cachehint.Tag(r, tags...)
 }
 
-// varnishPurger returns the purger of the Varnish purge listener at url
-// (varnish/run.sh: http://127.0.0.1:6091), sending secret when not empty,
-// or nil (no shared cache to purge) when url is empty.
-func varnishPurger(url, secret string) cachehint.Purger {
-	if url == "" {
-		return nil
-	}
-	return &cachehint.VarnishPurger{URL: url, Secret: secret, Client: &http.Client{Timeout: 5 * time.Second}}
-}
-
 // warnUnpurged is a middleware for a site without a purge target: when a
 // request came through a shared cache (X-Forwarded-For set, or a Via header
 // naming Varnish), it warns that changed properties stay cached until their
@@ -113,59 +103,110 @@ func viaSharedCache(r *http.Request) bool {
 // updater changes properties and purges their pages from the shared cache,
 // so that the next visitor sees the change. Run drives it with the demo's
 // market; a real site would call Apply from its back office.
+//
+// Purges go through the transactional outbox (outbox.go): Apply writes
+// the change and a record of its purge in one transaction, then hands the
+// tag to a cachehint.PurgeQueue, which retries each cache on its own and
+// deletes the record only once every cache confirmed. Records left by a
+// process that died before its purges went out are sent when the next
+// updater starts (PurgeQueue.Run loads them). In a fleet exactly one
+// instance runs the updater (Store.lead).
 type updater struct {
 	store  *Store
-	purger cachehint.Purger // nil: no cache to purge
-	rate   float64          // market changes per second
+	queue  *cachehint.PurgeQueue // nil: no cache to purge
+	rate   float64               // market changes per second
 	market *demo.Market
 	log    *slog.Logger
 
-	// Counters since the last summary line.
-	changes, purges, purgeErrors atomic.Int64
-	warnedPurge                  atomic.Bool
+	running atomic.Bool  // Run is running: the queue sends in the background
+	changes atomic.Int64 // since the last summary line
+}
+
+// purgeQueueOptions suit caches on the same network: a cache that was
+// down is retried at least every 2 s, so it is fresh soon after it returns.
+func purgeQueueOptions(store *Store, log *slog.Logger) cachehint.PurgeQueueOptions {
+	return cachehint.PurgeQueueOptions{
+		MinBackoff: 100 * time.Millisecond, MaxBackoff: 2 * time.Second, Timeout: 5 * time.Second,
+		Outbox: store.Outbox(), Logger: log,
+	}
 }
 
 func newUpdater(store *Store, purger cachehint.Purger, rate float64, log *slog.Logger) *updater {
-	return &updater{store: store, purger: purger, rate: rate, market: demo.NewMarket(), log: logger(log)}
+	u := &updater{store: store, rate: rate, market: demo.NewMarket(), log: logger(log)}
+	if purger != nil {
+		u.queue = cachehint.NewPurgeQueue(purger, purgeQueueOptions(store, u.log))
+	}
+	return u
 }
 
-// Apply sets a property's price and status, then purges every cached page
-// tagged with it. A failed purge is logged (a warning the first time) and
-// counted, not returned: the change is made, and the cached pages expire
-// with their shared max-age.
+// Apply sets a property's price and status and records the purge of every
+// cached page tagged with it, in one transaction. While Run runs, the
+// purge leaves in the background; otherwise (a one-off change) Apply sends
+// it before returning, for up to 5 s. A purge that fails is not an error
+// of Apply: the change is made, the queue and the outbox keep the purge,
+// and the queue logs the failing cache once.
 func (u *updater) Apply(ctx context.Context, id, price int64, status string) (Property, error) {
-	p, err := u.store.Update(ctx, id, price, status)
+	var tags []string
+	if u.queue != nil {
+		tags = []string{propertyTag(id)}
+	}
+	p, err := u.store.Update(ctx, id, price, status, tags...)
 	if err != nil {
 		return p, err
 	}
 	u.changes.Add(1)
 	u.log.Debug("property updated", "id", id, "price", price, "status", status)
-	if u.purger == nil {
+	if u.queue == nil {
 		return p, nil
 	}
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := u.purger.Purge(pctx, propertyTag(id)); err != nil {
-		// The page stays stale until its shared max-age runs out. Warn
-		// once, then count: an absent Varnish must not flood the log.
-		u.purgeErrors.Add(1)
-		level := slog.LevelDebug
-		if !u.warnedPurge.Swap(true) {
-			level = slog.LevelWarn
-		}
-		u.log.Log(ctx, level, "cache purge failed; pages stay stale until their shared max-age ends",
-			"id", id, "tag", propertyTag(id), "err", err)
-		return p, nil
+	u.queue.Enqueue(tags...)
+	if !u.running.Load() {
+		fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		u.queue.Flush(fctx) // a failure is logged by the queue; the outbox keeps the purge
 	}
-	u.purges.Add(1)
 	return p, nil
 }
 
-// Run applies the market's changes at the updater's rate until ctx is
-// done, with a summary line each minute. It returns at once when the rate
-// is zero.
+// Pending returns the number of tags some cache has not confirmed yet.
+func (u *updater) Pending() int {
+	if u.queue == nil {
+		return 0
+	}
+	return u.queue.Pending()
+}
+
+// Run sends the purge queue (first the outbox's leftovers) and applies the
+// market's changes at the updater's rate until ctx is done, with a summary
+// line each minute. Then it flushes the queue for up to 5 s: what is left
+// stays in the outbox for the next updater.
 func (u *updater) Run(ctx context.Context) {
+	if u.queue == nil && u.rate <= 0 {
+		return
+	}
+	u.running.Store(true)
+	defer u.running.Store(false)
+	queued := make(chan struct{})
+	if u.queue != nil {
+		go func() {
+			defer close(queued)
+			if err := u.queue.Run(ctx); err != nil {
+				u.log.Error("purge queue stopped; the outbox keeps the purges for the next start", "err", err)
+			}
+		}()
+		defer func() {
+			<-queued
+			fctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := u.queue.Flush(fctx); err != nil {
+				u.log.Warn("purges left unconfirmed at stop; the outbox keeps them", "err", err)
+			}
+		}()
+	} else {
+		close(queued)
+	}
 	if u.rate <= 0 {
+		<-ctx.Done()
 		return
 	}
 	t := time.NewTicker(time.Duration(float64(time.Second) / u.rate))
@@ -177,8 +218,7 @@ func (u *updater) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-summary.C:
-			u.log.Info("real-time updater", "changes", u.changes.Swap(0), "purges", u.purges.Swap(0),
-				"purge_errors", u.purgeErrors.Swap(0), "period", time.Minute)
+			u.log.Info("real-time updater", "changes", u.changes.Swap(0), "purges_pending", u.Pending(), "period", time.Minute)
 		case <-t.C:
 			if err := u.step(ctx); err != nil && ctx.Err() == nil {
 				u.log.Warn("property update failed", "err", err)

@@ -76,9 +76,9 @@ func TestUpdaterRun(t *testing.T) {
 	}
 	assert.Greater(t, changed, 5, "the updater changes prices and demo.Statuses")
 
-	// Rate zero: Run returns at once.
+	// Rate zero and no cache to purge: Run returns at once.
 	stopped := make(chan struct{})
-	go func() { newUpdater(store, pg, 0, nil).Run(context.Background()); close(stopped) }()
+	go func() { newUpdater(store, nil, 0, nil).Run(context.Background()); close(stopped) }()
 	select {
 	case <-stopped:
 	case <-time.After(5 * time.Second):
@@ -90,17 +90,22 @@ type failingPurger struct{}
 
 func (failingPurger) Purge(context.Context, ...string) error { return errors.New("connection refused") }
 
-func TestUpdaterPurgeFailureWarnsOnce(t *testing.T) {
+func TestUpdaterPurgeFailureLogsOnce(t *testing.T) {
 	store := freshStore(t, 10)
 	var logs syncBuf
 	u := newUpdater(store, failingPurger{}, 1, slog.New(slog.NewTextHandler(&logs, nil)))
 	for id := int64(1); id <= 3; id++ {
-		p, err := u.Apply(context.Background(), id, 5000, demo.StatusSold)
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		p, err := u.Apply(ctx, id, 5000, demo.StatusSold)
+		cancel()
 		require.NoError(t, err, "the change is made even when the purge fails")
 		assert.Equal(t, int64(5000), p.Price)
 	}
-	assert.Equal(t, 1, strings.Count(logs.String(), "level=WARN"), logs.String())
-	assert.Equal(t, int64(3), u.purgeErrors.Load())
+	assert.Equal(t, 1, strings.Count(logs.String(), "level=ERROR"), logs.String())
+	assert.Equal(t, 3, u.Pending(), "the queue keeps the purges")
+	n, err := store.OutboxLen(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 3, n, "the outbox keeps the purges")
 	assert.Equal(t, int64(3), u.changes.Load())
 }
 

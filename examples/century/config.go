@@ -34,6 +34,10 @@ type config struct {
 	// IdleTimeout logs a user out after this long without a request that
 	// reads the login (clientsession Options.IdleTimeout); 0: off.
 	IdleTimeout time.Duration
+	// Fleet mode (fleet.go).
+	DatabaseURL string // PostgreSQL instead of the SQLite file DB
+	RedisURL    string // revocations shared through Redis
+	Role        string // roleAll, roleWeb or roleUpdater
 }
 
 // errUsage is returned when the command line asked for help or was wrong;
@@ -53,6 +57,9 @@ var envOf = map[string]string{
 	"trusted-proxies":  "CENTURY_TRUSTED_PROXIES",
 	"log-level":        "CENTURY_LOG_LEVEL",
 	"idle-timeout":     "CENTURY_IDLE_TIMEOUT",
+	"database-url":     "CENTURY_DATABASE_URL",
+	"redis":            "CENTURY_REDIS_URL",
+	"role":             "CENTURY_ROLE",
 }
 
 // defaultIdleTimeout is the OWASP session cheat sheet's upper bound for
@@ -80,6 +87,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.StringVar(&proxies, "trusted-proxies", "", "comma-separated CIDRs of proxies (e.g. Varnish: 127.0.0.1/32) whose X-Forwarded-For gives the client address for rate limits; empty: the TCP peer is the client")
 	fs.TextVar(&c.LogLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", defaultIdleTimeout, "log a user out after this long without activity (the page script renews while the user is active); 0: off, else at least 2s")
+	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL URL (postgres://...) shared by a fleet of instances, instead of the SQLite file of -db")
+	fs.StringVar(&c.RedisURL, "redis", "", "Redis URL (redis://...) where logouts are recorded for every instance; empty: in this process's memory")
+	fs.StringVar(&c.Role, "role", roleAll, "all: serve and take part in the election of the one updater; web: serve only; updater: update only (and /healthz)")
 	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (env " + envOf[f.Name] + ")" })
 	if err := fs.Parse(args); err != nil {
 		return c, errUsage
@@ -145,11 +155,20 @@ func (c *config) check() error {
 		return errors.New("century: -db must not be empty")
 	case c.IdleTimeout < 0 || c.IdleTimeout > 0 && c.IdleTimeout < 2*time.Second:
 		return fmt.Errorf("century: -idle-timeout must be 0 (off) or at least 2s, got %v", c.IdleTimeout)
+	case c.Role != roleAll && c.Role != roleWeb && c.Role != roleUpdater:
+		return fmt.Errorf("century: -role must be all, web or updater, got %q", c.Role)
+	case c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://"):
+		return errors.New("century: -database-url must be a postgres:// URL") // never echoed: it may hold a password
+	case c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://"):
+		return errors.New("century: -redis must be a redis:// or rediss:// URL")
 	}
-	if c.VarnishURL != "" {
-		u, err := url.Parse(c.VarnishURL)
+	for _, v := range strings.Split(c.VarnishURL, ",") {
+		if v = strings.TrimSpace(v); v == "" {
+			continue
+		}
+		u, err := url.Parse(v)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("century: -varnish must be an http(s) URL, got %q", c.VarnishURL)
+			return fmt.Errorf("century: -varnish must be comma-separated http(s) URLs, got %q", v)
 		}
 	}
 	return nil

@@ -48,6 +48,7 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.RemoveAll(sharedDir)
+	closeSharedPG() // store_backends_test.go
 	os.Exit(code)
 }
 

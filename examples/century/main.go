@@ -42,6 +42,14 @@
 //	-trusted-proxies  CENTURY_TRUSTED_PROXIES   CIDRs whose X-Forwarded-For is believed for rate limits
 //	-log-level        CENTURY_LOG_LEVEL         debug, info, warn or error (default info)
 //	-idle-timeout     CENTURY_IDLE_TIMEOUT      log out after this long without activity (default 30m; 0: off)
+//	-database-url     CENTURY_DATABASE_URL      PostgreSQL (postgres://...) instead of the SQLite file: a fleet's shared store
+//	-redis            CENTURY_REDIS_URL         Redis (redis://...) where logouts are recorded for every instance
+//	-role             CENTURY_ROLE              all (default: serve, and update if elected), web, or updater
+//
+// -varnish takes several comma-separated purge listeners (one per Varnish
+// node). `century vcl HOST:PORT...` prints the Varnish configuration of a
+// fleet with those origins; fleet/run.sh starts a whole fleet (README,
+// "Running a fleet").
 //
 // The site stops gracefully on SIGINT or SIGTERM.
 package main
@@ -58,11 +66,12 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
-
-	"github.com/fullsession/fullsession/clientsession"
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "vcl" {
+		os.Exit(printVCL(os.Args[2:], os.Stdout, os.Stderr)) // fleet.go
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stderr, nil); err != nil {
@@ -95,23 +104,30 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		log.Info("session cookies are sent without the Secure attribute (plain HTTP); set -insecure-cookies=false behind TLS")
 	}
 
-	store, err := OpenStore(ctx, cfg.DB, cfg.Count, log)
+	store, err := openStore(ctx, cfg, log) // fleet.go: SQLite, or PostgreSQL with -database-url
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	revoker := clientsession.NewMemoryRevoker(sessionMaxAge)
-	sessions, err := newManager(cfg.Keys, cfg.InsecureCookies, cfg.IdleTimeout, revoker, log)
+	revokers, err := openRevokers(cfg, log) // in memory, or Redis with -redis
 	if err != nil {
 		return err
 	}
-	upd := newUpdater(store, varnishPurger(cfg.VarnishURL, cfg.PurgeSecret), cfg.UpdateRate, log)
+	defer revokers.close()
+	sessions, err := newManager(cfg.Keys, cfg.InsecureCookies, cfg.IdleTimeout, revokers.manager(), log)
+	if err != nil {
+		return err
+	}
+	upd := newUpdater(store, varnishPurgers(cfg.VarnishURL, cfg.PurgeSecret), cfg.UpdateRate, log)
 	handler, err := newSite(siteConfig{
-		Store: store, Sessions: sessions, Revoker: revoker, Log: log, TrustedProxies: cfg.TrustedProxies,
-		Purging: cfg.VarnishURL != "", IdleTimeout: cfg.IdleTimeout,
+		Store: store, Sessions: sessions, Revoker: revokers.memory, Log: log, TrustedProxies: cfg.TrustedProxies,
+		Shared: revokers.logouts(), Ready: revokers.ready, Purging: cfg.VarnishURL != "", IdleTimeout: cfg.IdleTimeout,
 	})
 	if err != nil {
 		return err
+	}
+	if cfg.Role == roleUpdater {
+		handler = healthOnly(handler)
 	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -130,7 +146,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	go func() { served <- srv.Serve(ln) }()
 	updCtx, stopUpdater := context.WithCancel(ctx)
 	updDone := make(chan struct{})
-	go func() { defer close(updDone); upd.Run(updCtx) }()
+	go func() { defer close(updDone); runUpdater(updCtx, cfg.Role, store, upd, log) }()
 	log.Info("century is serving", "addr", ln.Addr().String(), "properties", store.Count(),
 		"update_rate", cfg.UpdateRate, "varnish", cfg.VarnishURL)
 	fmt.Fprintf(stderr, "open %s\n", browseURL(ln.Addr()))

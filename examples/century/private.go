@@ -26,6 +26,10 @@ type selectionBody struct {
 func (s *site) selectionPage(w http.ResponseWriter, r *http.Request) {
 	sess := clientsession.From(r)
 	ids, ignored := readSelection(sess)
+	user := currentUser(sess)
+	if s.signInUnavailable(w, r, "your selection") {
+		return
+	}
 	props, err := s.store.GetMany(r.Context(), ids)
 	if err != nil {
 		s.internalError(w, r, err)
@@ -38,7 +42,7 @@ func (s *site) selectionPage(w http.ResponseWriter, r *http.Request) {
 			ignored, plural(ignored, "entry", "entries"), maxSelection)
 	}
 	s.render(w, r, http.StatusOK, "selection", pageData{
-		Title: "My selection", Private: true, User: currentUser(sess), Body: body,
+		Title: "My selection", Private: true, User: user, Body: body,
 	})
 }
 
@@ -149,8 +153,18 @@ func (s *site) logout(w http.ResponseWriter, r *http.Request) {
 	sess := clientsession.From(r)
 	// Read the subject before deleting it. A cookie that is already
 	// revoked or invalid reads as absent: nothing more to revoke.
-	if id, found, _ := clientsession.Get[int64](sess, authIDKey); found && s.revoker != nil {
-		s.revoker.Revoke(strconv.FormatInt(id, 10), time.Now())
+	id, found, _ := clientsession.Get[int64](sess, authIDKey)
+	if s.signInUnavailable(w, r, "signing out everywhere") {
+		return // the cookies stay, so that the user can try again
+	}
+	if found {
+		if err := s.revoke(r.Context(), strconv.FormatInt(id, 10), time.Now()); err != nil {
+			s.log.WarnContext(r.Context(), "logout: revocation not recorded", "user_id", id, "err", err)
+			w.Header().Set("Retry-After", "5")
+			s.fail(w, r, http.StatusServiceUnavailable, "We could not sign you out on every device just now. "+
+				"You are still signed in: try again in a few seconds.")
+			return
+		}
 		s.log.InfoContext(r.Context(), "logout", "user_id", id)
 	}
 	if err := errors.Join(sess.Delete(authIDKey), sess.Delete(userKey)); err != nil {

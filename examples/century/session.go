@@ -67,6 +67,9 @@ func newManager(keys [][]byte, insecure bool, idle time.Duration, revoker client
 		Revoker:     revoker,
 		SubjectKey:  authIDKey,
 		OnInvalid: func(r *http.Request, key string, err error) {
+			if noteRevokerFailure(r, err) {
+				return // redisrevoke logs its outage once (fleet.go)
+			}
 			log.InfoContext(r.Context(), "invalid session cookie ignored", "key", key, "err", err)
 		},
 	}

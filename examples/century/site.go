@@ -5,6 +5,7 @@ package main
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -40,6 +41,11 @@ type siteConfig struct {
 	// pages tell the page script to renew the login every quarter of it
 	// (renew.go). Zero: no renewals from the script.
 	IdleTimeout time.Duration
+	// Shared, when set, records logouts for every instance (-redis) instead
+	// of Revoker; its Revoke can fail, and logout then says so (fleet.go).
+	Shared sharedRevoker
+	// Ready, when set, is checked by /healthz after the database: Redis.
+	Ready func(context.Context) error
 	// Strict makes cachehint panic when a public route touches the
 	// session: for tests.
 	Strict bool
@@ -54,6 +60,8 @@ type site struct {
 	store     *Store
 	sessions  *clientsession.Manager
 	revoker   *clientsession.MemoryRevoker // may be nil
+	shared    sharedRevoker                // may be nil
+	ready     func(context.Context) error  // may be nil
 	users     []demoUser
 	log       *slog.Logger
 	tmpl      templates
@@ -75,6 +83,8 @@ func newSite(c siteConfig) (http.Handler, error) {
 		store:    c.Store,
 		sessions: c.Sessions,
 		revoker:  c.Revoker,
+		shared:   c.Shared,
+		ready:    c.Ready,
 		users:    c.Users,
 		log:      logger(c.Log),
 		tmpl:     tmpl,
@@ -103,6 +113,7 @@ func (s *site) routes(c siteConfig) http.Handler {
 	// session middleware leaves (Set-Cookie, Vary: Cookie) and the route's
 	// declaration, so it must see the response after the session committed.
 	r.Use(cachehint.Middleware(cacheOptions(s.log, c.Strict)))
+	r.Use(watchSignInChecks) // fleet.go: tells an unreachable revoker from a signed-out visitor
 	r.Use(c.Sessions.Middleware)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusNotFound, "There is no page here.")

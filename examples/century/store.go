@@ -36,12 +36,13 @@ type Property struct {
 
 // Store is the property database: an SQLite file generated on first use.
 type Store struct {
-	db    *sql.DB
+	db    *sqlDB
 	get   *sql.Stmt // prepared once: Get serves every property page miss
 	count int64
 	// health is a pool of one connection of its own for Ping, so that a
 	// health check never queues behind the pages' queries in db.
 	health *sql.DB
+	pg     *pgState // nil on SQLite (store_pg.go)
 }
 
 // errNotFound is returned for an unknown property id.
@@ -68,10 +69,11 @@ func OpenStore(ctx context.Context, path string, count int64, log *slog.Logger) 
 	} else {
 		log.Info("reusing the property database", "path", path, "count", count)
 	}
-	db, err := openDB(path)
+	sdb, err := openDB(path)
 	if err != nil {
 		return nil, err
 	}
+	db := &sqlDB{DB: sdb}
 	get, err := db.PrepareContext(ctx, `SELECT `+propertyColumns+` FROM properties WHERE id = ?`)
 	if err != nil {
 		db.Close()
@@ -85,7 +87,12 @@ func OpenStore(ctx context.Context, path string, count int64, log *slog.Logger) 
 	}
 	health.SetMaxOpenConns(1)
 	health.SetMaxIdleConns(1)
-	return &Store{db: db, get: get, count: count, health: health}, nil
+	s := &Store{db: db, get: get, count: count, health: health}
+	if err := s.createOutbox(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 func dsn(path string) string {
@@ -237,7 +244,17 @@ func fill(ctx context.Context, db *sql.DB, count int64, log *slog.Logger) error 
 
 // Close closes the database.
 func (s *Store) Close() error {
-	s.get.Close()
+	err := s.closeHandles()
+	if s.pg != nil {
+		s.pg.close()
+	}
+	return err
+}
+
+func (s *Store) closeHandles() error {
+	if s.get != nil {
+		s.get.Close()
+	}
 	s.health.Close()
 	return s.db.Close()
 }
@@ -400,17 +417,29 @@ func (s *Store) list(ctx context.Context, where string, args []any, cond string,
 	return out, rows.Err()
 }
 
-// Update sets a property's price and status, and returns the new row.
-func (s *Store) Update(ctx context.Context, id, price int64, status string) (Property, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE properties SET price = ?, status = ?, updated_at = ? WHERE id = ?`,
-		price, status, time.Now().Unix(), id)
+// Update sets a property's price and status, and returns the new row. In
+// the same transaction it records each of purge in the purge outbox
+// (outbox.go): the change and the record of the cache purge it needs are
+// committed together or not at all.
+func (s *Store) Update(ctx context.Context, id, price int64, status string, purge ...string) (Property, error) {
+	now := time.Now()
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return Property{}, err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	defer tx.Rollback()
+	p, err := scanProperty(tx.QueryRowContext(ctx, s.db.bind(`UPDATE properties SET price = ?, status = ?, updated_at = ?
+		WHERE id = ? RETURNING `+propertyColumns), price, status, now.Unix(), id))
+	if errors.Is(err, sql.ErrNoRows) {
 		return Property{}, errNotFound
 	}
-	return s.Get(ctx, id)
+	if err != nil {
+		return Property{}, err
+	}
+	if err := s.recordPurges(ctx, tx, now, p, purge); err != nil {
+		return Property{}, err
+	}
+	return p, tx.Commit()
 }
 
 // Ping reports whether the database answers, within 2 s. It runs on a
