@@ -4,11 +4,11 @@
 # a short run of every fuzz target. It installs what the tests need and is
 # safe to run again. It exits non-zero on any failure.
 #
-#   FUZZTIME=10s ./go_test.sh      # fuzz time per target (default 10s)
+#   FUZZTIME=10s ./go_test.sh      # fuzz time per target (default 5s)
 set -euo pipefail
 cd "$(dirname "$0")"
 
-FUZZTIME=${FUZZTIME:-10s}
+FUZZTIME=${FUZZTIME:-5s}
 log() { printf '\n==> %s\n' "$*"; }
 
 # System packages the tests use: a real browser, a real cache, a real store.
