@@ -3,8 +3,6 @@ module github.com/fullsession/fullsession/examples
 go 1.26.0
 
 require (
-	github.com/chromedp/cdproto v0.159.0
-	github.com/chromedp/chromedp v0.23.0
 	github.com/fullsession/fullsession v0.0.0
 	github.com/fullsession/fullsession/internal/testkit v0.0.0
 	github.com/go-chi/chi/v5 v5.5.0
@@ -17,6 +15,9 @@ require (
 require github.com/redis/rueidis v1.0.80 // indirect
 
 require (
+	github.com/chromedp/cdproto v0.159.0 // indirect
+	github.com/chromedp/chromedp v0.23.0 // indirect
+	github.com/coder/websocket v1.8.15 // indirect
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/fullsession/fullsession/clientsession/redisrevoke v0.0.0
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect

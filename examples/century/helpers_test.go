@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fullsession/fullsession/clientsession"
+	"github.com/fullsession/fullsession/internal/testkit/browsertest"
 )
 
 // testCount keeps the generated database small so tests stay fast.
@@ -42,6 +43,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	code := m.Run()
+	browsertest.Stop() // the engines the browser tests started, once per binary
 	if sharedOpened {
 		if s, err := sharedStore(); err == nil {
 			s.Close()
