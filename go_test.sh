@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # go_test.sh runs every test of fullsession: vet, the race-enabled Go tests
-# (which drive a real Chromium, Varnish and Redis), the jsclient Node tests and
+# (which drive real Chromium, Firefox and WebKit, Varnish and Redis), the jsclient Node tests and
 # a short run of every fuzz target. It installs what the tests need and is
 # safe to run again. It exits non-zero on any failure.
 #
