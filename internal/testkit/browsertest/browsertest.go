@@ -46,6 +46,7 @@ package browsertest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -164,7 +165,7 @@ func Start(name string) (Engine, error) {
 }
 
 // ErrMissing is wrapped by Start's error when the engine is not installed.
-var ErrMissing = fmt.Errorf("browsertest: engine not installed")
+var ErrMissing = errors.New("browsertest: engine not installed")
 
 // packages says which Debian packages provide each engine.
 var packages = map[string]string{
@@ -199,7 +200,7 @@ func Get(t testing.TB, name string) Engine {
 	t.Helper()
 	e, err := Start(name)
 	if err != nil {
-		if os.Getenv("CI") != "true" && isMissing(err) {
+		if os.Getenv("CI") != "true" && errors.Is(err, ErrMissing) {
 			t.Skip(err)
 		}
 		t.Fatal(err)

@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -211,7 +213,8 @@ func (w *webkit) startProxy() (string, error) {
 			r.Out.URL.Host = "127.0.0.1:" + port
 			r.Out.Host = r.In.Host
 		},
-		ErrorLog: nil,
+		// A browser that drops a connection is no news: do not log it.
+		ErrorLog: log.New(io.Discard, "", 0),
 	}
 	w.proxy = &http.Server{Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodConnect || !r.URL.IsAbs() || !loopbackName(r.URL.Hostname()) {
