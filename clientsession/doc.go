@@ -44,10 +44,11 @@
 // sent: at the first WriteHeader (1xx responses other than 101 pass
 // through), Write, ReadFrom or Flush, or when the handler returns. A Set,
 // Delete or Clear after that, or after a Hijack, returns
-// [ErrHeadersWritten]: nothing is lost silently. Such late use, and a
-// first read after the headers went out without Vary: Cookie (a template
-// reading the session after its first Write), is reported through
-// Options.OnLateUse, which logs once per route by default. The response writer
+// [ErrHeadersWritten]: nothing is lost silently. A read after the headers
+// went out without Vary: Cookie (a template reading the session after its
+// first Write) finds nothing, since a shared cache may store that response
+// for everyone. Such late use is reported through Options.OnLateUse, which
+// logs once per route by default. The response writer
 // implements every method of http.ResponseController itself (Flush,
 // Hijack, the deadlines, EnableFullDuplex) and delegates through one, so
 // no route to the server's writer skips the commit, even past an

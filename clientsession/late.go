@@ -59,17 +59,22 @@ func (s *Session) lockLive(op, key string) bool {
 	return false
 }
 
-// lockRead locks s for a read. A first read after a response went out
-// without Vary: Cookie is reported: a cache may store that response for
-// everyone, although it now depends on the cookie. Reads after a Hijack
-// are not: the handler owns the connection.
-func (s *Session) lockRead(op, key string) {
+// lockRead locks s for a read and reports whether the read may see the
+// session. Once a response went out without Vary: Cookie, a shared cache
+// may store it for everyone, so a read then returns absent (a Get finds
+// nothing, Keys is empty) and the first such read is reported through
+// OnLateUse: the page cannot leak one visitor's session to the next.
+// Reads after a Hijack see the session: the handler owns the connection.
+func (s *Session) lockRead(op, key string) bool {
 	s.mu.Lock()
 	if !s.committed || s.varied {
-		return
+		return true
 	}
-	s.varied = true // report once per request
-	s.mu.Unlock()
-	s.m.onLateUse(s.req, op, key)
-	s.mu.Lock()
+	if !s.lateRead {
+		s.lateRead = true // report once per request
+		s.mu.Unlock()
+		s.m.onLateUse(s.req, op, key)
+		s.mu.Lock()
+	}
+	return false
 }

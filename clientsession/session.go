@@ -44,13 +44,17 @@ type Session struct {
 	accessed  bool
 	committed bool
 	varied    bool // the response went out with Vary: Cookie, or was hijacked
+	lateRead  bool // a read after a shared commit was reported
 	entries   []entry
 }
 
 // Get decodes the value of key into v, which must be a non-nil pointer, as
 // json.Unmarshal does. found is false, with a nil error, when the key is
 // absent, deleted, or its cookie is invalid (OnInvalid is told) or does not
-// fit v. A value set earlier in the same request is returned as set.
+// fit v. A value set earlier in the same request is returned as set. Once
+// the response went out without Vary: Cookie (the handler wrote before
+// reading the session), Get finds nothing and OnLateUse is told: that
+// response may be stored by a shared cache for everyone.
 func (s *Session) Get(key string, v any) (found bool, err error) {
 	if s == nil {
 		return false, ErrNoSession
@@ -58,7 +62,10 @@ func (s *Session) Get(key string, v any) (found bool, err error) {
 	if !validName(key) {
 		return false, invalidKey(key)
 	}
-	s.lockRead("Get", key)
+	if !s.lockRead("Get", key) {
+		s.mu.Unlock()
+		return false, nil
+	}
 	defer s.mu.Unlock()
 	s.load()
 	s.accessed = true
@@ -293,7 +300,10 @@ func (s *Session) Keys() []string {
 	if s == nil {
 		return nil
 	}
-	s.lockRead("Keys", "")
+	if !s.lockRead("Keys", "") {
+		s.mu.Unlock()
+		return nil
+	}
 	defer s.mu.Unlock()
 	s.load()
 	s.accessed = true
