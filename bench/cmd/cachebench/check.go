@@ -46,7 +46,16 @@ func (w *worker) selectionPage(v *visitor) error {
 		w.st.violate("GET /selection: a private page was served from the cache")
 	}
 	body := resp.Body
-	if v.account >= 0 {
+	maybeOut, mustOut := w.loginState(v, w.start, w.end)
+	if maybeOut && !bytes.Contains(body, hello) {
+		// The idle timeout ended the login (idle.go).
+		if !v.idledOut {
+			w.st.idle.idleOuts++
+			v.idledOut = true
+		}
+	} else if mustOut {
+		w.st.violate("GET /selection: a login idle for longer than the idle timeout still shows a greeting")
+	} else if v.account >= 0 {
 		want := "Hello " + html.EscapeString(accounts[v.account].name) + "<"
 		if !bytes.Contains(body, []byte(want)) {
 			w.st.violate("GET /selection: user logged in as %s does not see %q", accounts[v.account].login, want)

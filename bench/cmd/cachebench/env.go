@@ -132,7 +132,8 @@ func (e *env) startSite(ctx context.Context, bin string, o options) error {
 	cmd := exec.Command(bin,
 		"-addr", e.origin, "-db", o.db, "-keys", sessionKey,
 		"-update-rate", strconv.FormatFloat(o.updateRate, 'g', -1, 64),
-		"-trusted-proxies", "127.0.0.1/32", "-log-level", "warn")
+		"-trusted-proxies", "127.0.0.1/32", "-log-level", "warn",
+		"-idle-timeout", o.idleTimeout.String())
 	if o.purge {
 		cmd.Args = append(cmd.Args, "-varnish", "http://"+e.purge) // the VCL refuses purges elsewhere
 	}
@@ -149,7 +150,10 @@ func (e *env) startSite(ctx context.Context, bin string, o options) error {
 
 func (e *env) startVarnish(ctx context.Context, o options) error {
 	cmd := exec.Command("bash", "examples/century/varnish/run.sh")
-	cmd.Env = append(os.Environ(),
+	// CENTURY_SITE=none: run.sh starts Varnish only. Without it, run.sh
+	// also starts a site of its own on CENTURY_BACKEND, with its default
+	// flags, which races this command's site for the port.
+	cmd.Env = append(os.Environ(), "CENTURY_SITE=none",
 		"CENTURY_BACKEND="+e.origin, "VARNISH_LISTEN="+e.varnish, "VARNISH_PURGE_LISTEN="+e.purge, "VARNISH_STORAGE="+o.storage)
 	// A pipe, not StdoutPipe: the reader below may still be reading when
 	// the process is waited for.

@@ -61,6 +61,7 @@ type options struct {
 	jsonPath                        string
 	purge                           bool
 	cpuProfile                      string
+	idleTimeout                     time.Duration
 }
 
 func main() {
@@ -78,6 +79,7 @@ func main() {
 	flag.StringVar(&o.jsonPath, "json", "", "also write the detailed result as JSON to this file")
 	flag.BoolVar(&o.purge, "purge", true, "let the site purge changed properties from Varnish (-varnish)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the load generator (this process) to this file")
+	flag.DurationVar(&o.idleTimeout, "idle-timeout", 0, "the site's -idle-timeout; 0: off (the runs before it existed); renewals are counted (idle.go)")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("cachebench: ")

@@ -18,6 +18,7 @@ type result struct {
 	kinds                     [nKinds]int
 	xcache                    map[string]int
 	jsToggles                 int
+	idle                      idleStats
 	distinctURLs              int // property and search URLs requested at least once this day
 	newURLs                   int // of those, URLs no earlier day requested
 	stats                     counters
@@ -70,6 +71,8 @@ type summary struct {
 	// CPU seconds used during the day by each party; the machine had
 	// cores × wall seconds to give ("available").
 	CPU map[string]float64 `json:"cpu_seconds"`
+	// Renewals of the login, with -idle-timeout (idle.go).
+	Idle *idleSummary `json:"idle,omitempty"`
 }
 
 func (r *result) summary(day int) summary {
@@ -126,6 +129,7 @@ func printDays(days []*result, out, human io.Writer, o options) error {
 	run := runSummary{ViewsPerDay: o.views, Users: o.users, Concurrency: o.concurrency, ZipfS: o.zipfS, UpdateRate: o.updateRate, Searches: len(searches)}
 	for i, r := range days {
 		s := r.summary(i + 1)
+		s.Idle = r.idle.summary(o.idleTimeout, r.views)
 		run.Days = append(run.Days, s)
 		fmt.Fprintf(out, "BenchmarkCache/day=%d/views=%d/users=%d-%d\t1\t%d ns/op\t%.2f wall-s\t%.4f hit-ratio\t%.4f cacheable-hit-ratio\t%.4f cached-share\t%.0f origin-req/s\t%.0f req/s\t%.1f p50-us\t%.1f p99-us\t%d violations\n",
 			s.Day, o.views, o.users, r.gomaxprocs, r.wall.Nanoseconds(), s.WallSeconds, s.HitRatio, s.CacheableHitRatio, s.CachedShare,
@@ -141,6 +145,10 @@ func printDays(days []*result, out, human io.Writer, o options) error {
 		fmt.Fprintf(human, "cachebench: day %d: CPU seconds: load generator %.1f, Varnish %.1f, origin %.1f, of %.1f available\n",
 			s.Day, s.CPU["load generator"], s.CPU["varnish"], s.CPU["origin"], s.CPU["available"])
 		fmt.Fprintf(human, "cachebench: day %d: requests by kind %v, X-Cache %v, script toggles %d\n", s.Day, s.Kinds, s.XCache, s.ScriptToggles)
+		if i := s.Idle; i != nil {
+			fmt.Fprintf(human, "cachebench: day %d: idle timeout %s: %d renewals (%.2f per 1000 views), %d Set-Cookie lines, %d bytes (%.0f per renewal); %d logins ended idle\n",
+				s.Day, o.idleTimeout, i.Renewals, i.PerThousandViews, i.SetCookies, i.Bytes, ratio(float64(i.Bytes), float64(i.Renewals)), i.IdleLogouts)
+		}
 		fmt.Fprintf(human, "cachebench: day %d: personalisation violations: %d %q\n", s.Day, s.Violations, s.Samples)
 		if s.FirstError != "" {
 			fmt.Fprintf(human, "cachebench: day %d: first error: %s\n", s.Day, s.FirstError)

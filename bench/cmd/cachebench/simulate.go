@@ -62,6 +62,10 @@ type visitor struct {
 	jar     jar.Jar
 	account int // index in accounts, -1 when logged out
 	sel     []int64
+	// The site last saw the login between seenLo and seenHi (idle.go);
+	// idledOut: a private page showed it ended.
+	seenLo, seenHi time.Time
+	idledOut       bool
 }
 
 // worker owns a fixed subset of the visitors, so a visitor's requests never
@@ -76,6 +80,9 @@ type worker struct {
 	resp     h1.Response // the last response; its body is reused
 	header   []h1.Field  // request header lines, reused
 	st       stats       // of the current day
+	idle     time.Duration
+	// The last request was sent at start and read completely at end.
+	start, end time.Time
 }
 
 type stats struct {
@@ -86,6 +93,7 @@ type stats struct {
 	samples    []string // the first violations, for the report
 	seenProp   map[int64]bool
 	seenSearch map[int]bool
+	idle       idleStats
 }
 
 func newStats() stats {
@@ -129,6 +137,7 @@ func newTraffic(base string, o options) (*traffic, error) {
 			props:    rand.NewZipf(rng, o.zipfS, 1, properties-1),
 			searches: rand.NewZipf(rng, o.zipfS, 1, uint64(len(searches)-1)),
 			conn:     &h1.Conn{Addr: u.Host, Timeout: 30 * time.Second},
+			idle:     o.idleTimeout,
 		})
 	}
 	for u := range o.users {
@@ -172,6 +181,7 @@ func (t *traffic) day(ctx context.Context, views int) (*result, error) {
 			out.xcache[k] += n
 		}
 		out.jsToggles += w.st.jsToggles
+		out.idle.add(w.st.idle)
 		out.violations += w.st.violations
 		out.samples = append(out.samples, w.st.samples...)
 		out.samples = out.samples[:min(len(out.samples), 10)]
@@ -243,9 +253,11 @@ func (w *worker) do(v *visitor, k kind, method, path, form string, want int) (*h
 	}
 	w.header = h
 	resp := &w.resp
+	w.start = time.Now()
 	if err := w.conn.Do(method, path, h, form, resp); err != nil {
 		return nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
+	w.end = time.Now()
 	w.st.kinds[k]++
 	xc := resp.Header("X-Cache")
 	w.st.xcache[xc]++
@@ -257,6 +269,7 @@ func (w *worker) do(v *visitor, k kind, method, path, form string, want int) (*h
 			w.st.violate("%s %s: a cached response (HIT) carried Set-Cookie %q", method, path, sc)
 		}
 		v.jar.UpdateLines(sc)
+		w.noteSeen(v, k, sc, w.start, w.end)
 		w.checkJar(v, method+" "+path)
 	}
 	return resp, nil
