@@ -154,6 +154,11 @@ func (q *PurgeQueue) Enqueue(tags ...string) {
 			continue
 		}
 		q.seq++
+		if o := q.owed[tag]; o != nil {
+			// Every target purges tag again from now on: confirmations of
+			// requests sent before this change no longer count for it.
+			o.sent = time.Time{}
+		}
 		for _, t := range q.targets {
 			if _, ok := t.pending[tag]; !ok {
 				t.order = append(t.order, tag)

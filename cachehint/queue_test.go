@@ -297,6 +297,32 @@ func TestPurgeQueueOutbox(t *testing.T) {
 	}
 }
 
+// TestPurgeQueueOutboxSentAfterReEnqueue: a tag that target a confirmed,
+// then was enqueued again (changed again) while b was down, is confirmed
+// with a sent time after the second Enqueue, so that the outbox deletes
+// the second change's record too.
+func TestPurgeQueueOutboxSentAfterReEnqueue(t *testing.T) {
+	a, b := &fakePurger{name: "a"}, &fakePurger{name: "b", down: true}
+	ob := &memOutbox{}
+	q := NewPurgeQueue(MultiPurger(a, b), PurgeQueueOptions{Outbox: ob, MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond, Logger: quiet})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go q.Run(ctx)
+	q.Enqueue("p")
+	waitFor(t, "a purged p", func() bool { return len(a.purged()) == 1 })
+	time.Sleep(5 * time.Millisecond)
+	second := time.Now() // the second change's record is written now
+	q.Enqueue("p")
+	waitFor(t, "a purged p again", func() bool { return len(a.purged()) == 2 })
+	b.setDown(false)
+	waitFor(t, "all confirmed", func() bool { return q.Pending() == 0 })
+	ob.mu.Lock()
+	defer ob.mu.Unlock()
+	if len(ob.sent) != 1 || ob.sent[0].Before(second) {
+		t.Errorf("Confirmed(p) with sent %v, before the second change at %v: its record would stay forever", ob.sent, second)
+	}
+}
+
 func TestPurgeQueueFlushDeadline(t *testing.T) {
 	f := &fakePurger{name: "dead", down: true}
 	q := NewPurgeQueue(f, PurgeQueueOptions{MinBackoff: time.Millisecond, Logger: quiet})

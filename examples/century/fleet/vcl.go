@@ -24,6 +24,7 @@ const director = `
 # first line. Its "backend default" is not used: every request goes to the
 # "origins" director.
 import directors;
+import std;
 
 probe century_healthz {
     .url = "/healthz";
@@ -37,11 +38,22 @@ probe century_healthz {
 %s
 sub vcl_init {
     new origins = directors.round_robin();
+    new unprobed = directors.round_robin();
 %s}
 
 # These subroutines come before cachehint's, which VCL runs after them.
 sub vcl_recv {
     set req.backend_hint = origins.backend();
+}
+
+sub vcl_backend_fetch {
+    # Panic mode, as in Envoy: when no origin is ready (a shared
+    # dependency such as Redis or PostgreSQL is out, and every /healthz
+    # says so), try them all anyway. Public pages need neither Redis nor,
+    # when cached, the database; the origins answer what they can.
+    if (!std.healthy(bereq.backend)) {
+        set bereq.backend = unprobed.backend();
+    }
 }
 
 sub vcl_backend_error {
@@ -87,7 +99,15 @@ backend %s {
     .first_byte_timeout = 30s;
 }
 `, name, host, port)
-		fmt.Fprintf(&adds, "    origins.add_backend(%s);\n", name)
+		fmt.Fprintf(&backends, `
+backend %s_unprobed {
+    .host = %q;
+    .port = %q;
+    .connect_timeout = 1s;
+    .first_byte_timeout = 30s;
+}
+`, name, host, port)
+		fmt.Fprintf(&adds, "    origins.add_backend(%s);\n    unprobed.add_backend(%s_unprobed);\n", name, name)
 	}
 	base, ok := strings.CutPrefix(varnish.DefaultVCL, "vcl 4.1;\n")
 	if !ok {

@@ -43,6 +43,6 @@ func ExampleVCL() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(strings.Count(vcl, "backend origin_"))
+	fmt.Println(strings.Count(vcl, ".probe = century_healthz;"))
 	// Output: 2
 }
