@@ -208,10 +208,6 @@ func Get(t testing.TB, name string) Engine {
 	return e
 }
 
-func isMissing(err error) bool {
-	return err != nil && strings.Contains(err.Error(), ErrMissing.Error())
-}
-
 // Each runs f as a subtest per engine, named after it.
 func Each(t *testing.T, f func(t *testing.T, e Engine)) {
 	t.Helper()

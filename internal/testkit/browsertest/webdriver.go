@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 )
 
 // wdClient talks to one WebDriver server, such as http://127.0.0.1:port.
@@ -173,7 +172,3 @@ func (s *wdSession) cookies(ctx context.Context) ([]wdCookie, error) {
 	return cs, err
 }
 
-// isNoSession reports whether err says the session is gone.
-func isNoSession(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "invalid session id")
-}
