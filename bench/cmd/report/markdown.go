@@ -95,10 +95,14 @@ func targets(in *inputs) []target {
 		a, _ := in.e2e.median(pairName("read"), "a-req/s")
 		b, _ := in.e2e.median(pairName("read"), "b-req/s")
 		text := fmt.Sprintf("%.1f%% interleaved (%.0f vs %.0f req/s)", 100*(1-ba), b, a)
+		met := 1-ba <= 0.10
 		if rounds != "" {
-			text += "; " + rounds
+			// Met only if both measurements say so: on a shared machine
+			// either can be off by more than the margin.
+			text += "; " + rounds + "; met only if both are"
+			met = met && 1-cs/noneRPS <= 0.10
 		}
-		t = append(t, target{"end-to-end overhead, reading page", "≤ 10% fewer req/s than without a session library", text, 1-ba <= 0.10, true})
+		t = append(t, target{"end-to-end overhead, reading page", "≤ 10% fewer req/s than without a session library", text, met, true})
 	} else if rounds != "" {
 		t = append(t, target{"end-to-end overhead, reading page", "≤ 10% fewer req/s than without a session library", rounds, 1-cs/noneRPS <= 0.10, true})
 	}
