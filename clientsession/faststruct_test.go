@@ -26,7 +26,7 @@ type fsMixed struct {
 }
 
 type fsDash struct {
-	Dash string `json:"-,"` // named "-": not a plain name, so no plan
+	Dash string `json:"a-b"` // a valid name that is not a plain one, so no plan
 }
 
 type fsFlat struct {
@@ -86,7 +86,7 @@ var fsSeeds = []string{
 	`{"surname":1}`, `{"surname":null}`, `{"other":"x"}`, `{"surname":"a","other":{"deep":[1,2]}}`, "{\"surname\":\"a\tb\"}",
 	`{"id":42,"small":-128,"port":65535,"big":123456789012345678,"on":true,"Plain":"x"}`, `{"small":128}`, `{"port":-1}`,
 	`{"port":65536}`, `{"id":1.0}`, `{"id":1e2}`, `{"id":-0}`, `{"id":007}`, `{"id":-}`, `{"id":"1"}`, `{"on":"true"}`,
-	`{"on":truex}`, `{"on":false}`, `{"on":1}`, `{"big":18446744073709551615}`, `{"Skip":"s"}`, `{"-":"d"}`, `{"hidden":"h"}`,
+	`{"on":truex}`, `{"on":false}`, `{"on":1}`, `{"big":18446744073709551615}`, `{"Skip":"s"}`, `{"-":"d"}`, `{"a-b":"d"}`, `{"hidden":"h"}`,
 	`{"a":-9,"B":"x","c":true}`, `{"b":"x"}`, `{"skip":1}`, `{"t":"abc"}`, `{"n":"12"}`, `{"n":12}`, `{"n":"x"}`,
 	`{"extra":"e","name":"n"}`, `{"name":"1","Name":"2"}`, "\n{\"a\" : 1 ,\r\"B\"\t:\"y\"}\n", `[]`, `"s"`, `null`, `{`, `{"a"`, ``,
 }
