@@ -26,6 +26,7 @@ import (
 
 	"github.com/fullsession/fullsession/cachehint"
 	"github.com/fullsession/fullsession/cachehint/varnish"
+	"github.com/fullsession/fullsession/clientsession"
 	"github.com/fullsession/fullsession/internal/testkit/varnishtest"
 
 	"github.com/fullsession/fullsession/examples/century/demo"
@@ -40,13 +41,18 @@ type stack struct {
 	logs    *syncBuf
 }
 
-func startStack(t *testing.T) *stack {
+func startStack(t *testing.T) *stack { return startStackIdle(t, 0) }
+
+// startStackIdle is startStack with logins that time out after idle (0: never).
+func startStackIdle(t *testing.T, idle time.Duration) *stack {
 	t.Helper()
 	st := &stack{store: freshStore(t, testCount), logs: &syncBuf{}}
 	log := slog.New(slog.NewTextHandler(st.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	sessions, revoker := testSessions(t)
+	revoker := clientsession.NewMemoryRevoker(sessionMaxAge)
+	sessions, err := newManager([][]byte{testKey}, true, idle, revoker, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
 	h, err := newSite(siteConfig{
-		Store: st.store, Sessions: sessions, Revoker: revoker, Log: log,
+		Store: st.store, Sessions: sessions, Revoker: revoker, Log: log, IdleTimeout: idle,
 		TrustedProxies: []string{"127.0.0.1/32"}, Purging: true,
 		// A public route that touched the session would panic (a 500 the
 		// test sees) instead of being quietly downgraded.
