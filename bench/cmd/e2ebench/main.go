@@ -6,7 +6,7 @@
 // and p50/p99 latencies for a session-reading page and a session-writing
 // page, all in the same run.
 //
-//	go run ./bench/cmd/e2ebench [-concurrency 16] [-duration 8s] [-requests 400000] [-count 1]
+//	go run ./bench/cmd/e2ebench [-concurrency 16] [-duration 8s] [-requests 400000] [-count 1] [-cpuprofile-dir DIR]
 //
 // Each application runs in its own child process (this binary with -serve)
 // on 127.0.0.1, so the load generator's work and garbage collection are not
@@ -38,7 +38,9 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -53,10 +55,14 @@ import (
 // apps are the variants, in the order each round runs them: none (the same
 // app without a session library) right before clientsession, so that the
 // overhead of adding clientsession compares two cases run back to back.
+// profileDir is -cpuprofile-dir, passed on to the children.
+var profileDir string
+
 var apps = []string{"none", "clientsession", "scs-redis", "gorilla"}
 
 func main() {
 	serve := flag.String("serve", "", "internal: serve the app built with this library and print its address")
+	flag.StringVar(&profileDir, "cpuprofile-dir", "", "write a CPU profile of each app's process, for its whole run, to DIR/<app>.cpu.prof")
 	redisAddr := flag.String("redis", "", "internal: Redis address for -serve scs-redis")
 	concurrency := flag.Int("concurrency", 16, "concurrent users (workers)")
 	duration := flag.Duration("duration", 8*time.Second, "measured time per case")
@@ -81,6 +87,17 @@ func main() {
 // port, prints the address on stdout, and runs until stdin closes (the
 // parent exiting, or closing the pipe, stops it).
 func serveApp(lib, redisAddr string) error {
+	if profileDir != "" {
+		f, err := os.Create(filepath.Join(profileDir, lib+".cpu.prof"))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	var st harness.Store
 	var err error
 	switch lib {
@@ -127,7 +144,7 @@ func startChild(lib, redisAddr string) (*child, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(exe, "-serve", lib, "-redis", redisAddr)
+	cmd := exec.Command(exe, "-serve", lib, "-redis", redisAddr, "-cpuprofile-dir", profileDir)
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
