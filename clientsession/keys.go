@@ -108,14 +108,6 @@ func (k *key) mac(st *macState, name, exp string, expB, js []byte) {
 	b64.Encode(st.enc[:], st.h.Sum(st.sum[:0]))
 }
 
-func (k *key) appendMAC(dst []byte, name string, exp []byte, js []byte) []byte {
-	st := k.macs.Get().(*macState)
-	k.mac(st, name, "", exp, js)
-	dst = append(dst, st.enc[:]...)
-	k.macs.Put(st)
-	return dst
-}
-
 // verifyMAC compares in constant time.
 func (k *key) verifyMAC(mac, name, exp string, js []byte) bool {
 	if len(mac) != macLen {
