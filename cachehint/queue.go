@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 )
@@ -308,8 +309,11 @@ func (q *PurgeQueue) attempt(ctx context.Context, t *purgeTarget) error {
 	if len(t.order) == 0 {
 		t.order = nil // let the backing array go after a backlog
 	}
-	var done []string
-	var sent time.Time
+	// Tags done, by the start of their earliest confirming request: each
+	// group is confirmed with its own time, so that a tag confirmed late
+	// does not keep the records of one confirmed early (a batch that a
+	// target sends after an outage holds tags of many changes).
+	var done map[time.Time][]string
 	for i, tag := range batch {
 		if t.pending[tag] != seqs[i] {
 			t.order = append(t.order, tag) // enqueued again while in flight
@@ -322,16 +326,23 @@ func (q *PurgeQueue) attempt(ctx context.Context, t *purgeTarget) error {
 		}
 		if o.n--; o.n == 0 {
 			delete(q.owed, tag)
-			done = append(done, tag)
-			if sent.IsZero() || o.sent.Before(sent) {
-				sent = o.sent
+			if done == nil {
+				done = map[time.Time][]string{}
 			}
+			done[o.sent] = append(done[o.sent], tag)
 		}
 	}
 	q.mu.Unlock()
 	if len(done) > 0 && q.o.Outbox != nil {
-		if err := q.o.Outbox.Confirmed(ctx, done, sent); err != nil {
-			q.log.Error("cachehint: purge outbox: Confirmed failed; the records stay", "tags", len(done), "err", err)
+		sents := make([]time.Time, 0, len(done))
+		for s := range done {
+			sents = append(sents, s)
+		}
+		slices.SortFunc(sents, time.Time.Compare)
+		for _, sent := range sents {
+			if err := q.o.Outbox.Confirmed(ctx, done[sent], sent); err != nil {
+				q.log.Error("cachehint: purge outbox: Confirmed failed; the records stay", "tags", len(done[sent]), "err", err)
+			}
 		}
 	}
 	return nil

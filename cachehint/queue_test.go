@@ -323,6 +323,51 @@ func TestPurgeQueueOutboxSentAfterReEnqueue(t *testing.T) {
 	}
 }
 
+// TestPurgeQueueOutboxSentPerTag: tags that one target confirmed at
+// different times while another was down are each confirmed with their own
+// time once it is back, not with the earliest of the batch, which would
+// keep the records of the later changes.
+func TestPurgeQueueOutboxSentPerTag(t *testing.T) {
+	a, b := &fakePurger{name: "a"}, &fakePurger{name: "b", down: true}
+	ob := &sentOutbox{sent: map[string]time.Time{}}
+	q := NewPurgeQueue(MultiPurger(a, b), PurgeQueueOptions{Outbox: ob, MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond, Logger: quiet})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go q.Run(ctx)
+	q.Enqueue("p1")
+	waitFor(t, "a purged p1", func() bool { return len(a.purged()) == 1 })
+	time.Sleep(5 * time.Millisecond)
+	second := time.Now() // p2's record is written now
+	q.Enqueue("p2")
+	waitFor(t, "a purged p2", func() bool { return len(a.purged()) == 2 })
+	b.setDown(false)
+	waitFor(t, "all confirmed", func() bool { return q.Pending() == 0 })
+	ob.mu.Lock()
+	defer ob.mu.Unlock()
+	if s := ob.sent["p2"]; s.Before(second) {
+		t.Errorf("Confirmed(p2) with sent %v, before its change at %v: its record would stay", s, second)
+	}
+	if s := ob.sent["p1"]; s.IsZero() || !s.Before(second) {
+		t.Errorf("Confirmed(p1) with sent %v", s)
+	}
+}
+
+type sentOutbox struct {
+	mu   sync.Mutex
+	sent map[string]time.Time
+}
+
+func (o *sentOutbox) Load(context.Context) ([]string, error) { return nil, nil }
+
+func (o *sentOutbox) Confirmed(_ context.Context, tags []string, sent time.Time) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, t := range tags {
+		o.sent[t] = sent
+	}
+	return nil
+}
+
 func TestPurgeQueueFlushDeadline(t *testing.T) {
 	f := &fakePurger{name: "dead", down: true}
 	q := NewPurgeQueue(f, PurgeQueueOptions{MinBackoff: time.Millisecond, Logger: quiet})

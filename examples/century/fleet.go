@@ -134,6 +134,24 @@ func varnishPurgers(urls, secret string) cachehint.Purger {
 	return cachehint.MultiPurger(ps...)
 }
 
+// healthDown is set while /healthz reports the database down, so that an
+// outage is logged once, not at every probe (several a second per cache).
+var healthDown atomic.Bool
+
+// healthFailed logs a failed database health check once per outage.
+func (s *site) healthFailed(r *http.Request, err error) {
+	if !healthDown.Swap(true) {
+		s.log.ErrorContext(r.Context(), "health check: database unavailable (logged once per outage)", "err", err)
+	}
+}
+
+// healthOK ends an outage that healthFailed logged.
+func (s *site) healthOK(r *http.Request) {
+	if healthDown.Swap(false) {
+		s.log.InfoContext(r.Context(), "health check: database available again")
+	}
+}
+
 // printVCL is the "century vcl ORIGIN..." command: it prints the Varnish
 // configuration of a fleet whose origins listen at the given host:port
 // addresses (fleet/run.sh), and returns the exit code.

@@ -143,10 +143,11 @@ func (s *site) picture(w http.ResponseWriter, r *http.Request) {
 
 func (s *site) healthz(w http.ResponseWriter, r *http.Request) {
 	if err := s.store.Ping(r.Context()); err != nil {
-		s.log.ErrorContext(r.Context(), "health check", "err", err)
+		s.healthFailed(r, err)
 		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
 		return
 	}
+	s.healthOK(r)
 	if s.ready != nil {
 		if err := s.ready(r.Context()); err != nil {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
