@@ -25,11 +25,15 @@ import (
 const (
 	webkitDriverPath = "WebKitWebDriver"
 	epiphanyPath     = "/usr/bin/epiphany"
+	// miniBrowserPath is WebKitGTK's own test browser, the driver's
+	// default. It stands in when Epiphany keeps failing to start.
+	miniBrowserPath = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser"
 )
 
 type webkit struct {
 	env     []string // DISPLAY and DBUS_SESSION_BUS_ADDRESS for the drivers
 	caps    map[string]any
+	mini    map[string]any // caps for MiniBrowser, the fallback
 	version string
 	procs   []*exec.Cmd // Xvfb and dbus-daemon
 	proxy   *http.Server
@@ -86,6 +90,17 @@ func (w *webkit) start() error {
 		"webkitgtk:browserOptions": map[string]any{
 			"binary": epiphanyPath, "args": []string{"--automation-mode"},
 		},
+	}
+	w.mini = map[string]any{
+		"browserName":         "MiniBrowser",
+		"acceptInsecureCerts": true,
+		"proxy":               w.caps["proxy"],
+		"webkitgtk:browserOptions": map[string]any{
+			"binary": miniBrowserPath, "args": []string{"--automation"},
+		},
+	}
+	if os.Getenv("BROWSERTEST_WEBKIT") == "minibrowser" {
+		w.caps = w.mini
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -239,10 +254,22 @@ func loopbackName(host string) bool {
 // session opens a session on an idle driver, starting one if none is
 // idle. Epiphany now and then fails an assertion while it opens its first
 // window ("Unknown error creating top level browsing context"), more often
-// on a loaded machine: the driver is then replaced and the session retried.
+// on a loaded machine: the driver is then replaced and the session retried,
+// and after three failures MiniBrowser (the same WebKitGTK engine) is used
+// for the rest of the attempts.
 func (w *webkit) session(ctx context.Context) (*wdSession, error) {
 	var last error
-	for attempt := 0; attempt < 3; attempt++ {
+	caps := w.caps
+	for attempt := 0; attempt < 5; attempt++ {
+		if attempt == 3 {
+			if _, err := os.Stat(miniBrowserPath); err == nil {
+				caps = w.mini
+				log.Printf("browsertest: Epiphany failed to start 3 times; using MiniBrowser")
+			}
+		}
+		if attempt > 0 {
+			time.Sleep(time.Duration(attempt) * 200 * time.Millisecond)
+		}
 		w.mu.Lock()
 		var d *wkDriver
 		if n := len(w.idle); n > 0 {
@@ -255,7 +282,7 @@ func (w *webkit) session(ctx context.Context) (*wdSession, error) {
 				return nil, err
 			}
 		}
-		s, err := d.c.newSession(ctx, w.caps)
+		s, err := d.c.newSession(ctx, caps)
 		if err == nil {
 			return s, nil
 		}
