@@ -365,6 +365,15 @@ func (s *Store) Find(ctx context.Context, q Search) (Results, error) {
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM properties`+where, args...).Scan(&res.Total); err != nil {
 		return res, err
 	}
+	if res.Total == 0 {
+		// Nothing matches (the count used an index): walking the ids in
+		// search of a match would read every row.
+		res.First = q.After == 0
+		return res, nil
+	}
+	if where != "" && res.Total <= fewMatches {
+		where += fewMatchesHint
+	}
 	var err error
 	switch {
 	case q.After > 0:
@@ -393,6 +402,16 @@ func (s *Store) Find(ctx context.Context, q Search) (Results, error) {
 // list returns up to pageSize+1 matches of where (with its args) and the
 // seek condition cond (with its argument seek), ordered by id in order.
 // The extra row tells whether there is more.
+// fewMatches is the match count below which a page is read through the
+// filters' index and sorted, rather than by walking the ids until a page of
+// matches turns up (which reads most rows when matches are rare).
+const fewMatches = 2000
+
+// fewMatchesHint marks the WHERE clause of such a search (it is true of
+// every row); list then sorts by "id + 0", which no index provides, so
+// neither SQLite nor PostgreSQL walks the id index to find the page.
+const fewMatchesHint = " AND id + 0 > 0"
+
 func (s *Store) list(ctx context.Context, where string, args []any, cond string, seek int64, order string) ([]Property, error) {
 	if where == "" {
 		where = " WHERE " + cond
@@ -400,8 +419,12 @@ func (s *Store) list(ctx context.Context, where string, args []any, cond string,
 		where += " AND " + cond
 	}
 	args = append(slices.Clip(args), seek)
+	col := "id"
+	if strings.Contains(where, fewMatchesHint) {
+		col = "id + 0" // sort the few matches found through the filters' index
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+propertyColumns+` FROM properties`+where+
-		` ORDER BY id `+order+` LIMIT ?`, append(slices.Clip(args), pageSize+1)...)
+		` ORDER BY `+col+` `+order+` LIMIT ?`, append(slices.Clip(args), pageSize+1)...)
 	if err != nil {
 		return nil, err
 	}
