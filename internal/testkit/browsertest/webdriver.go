@@ -171,4 +171,3 @@ func (s *wdSession) cookies(ctx context.Context) ([]wdCookie, error) {
 	err := s.do(ctx, "GET", "/cookie", nil, &cs)
 	return cs, err
 }
-
