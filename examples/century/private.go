@@ -126,7 +126,7 @@ func (s *site) login(w http.ResponseWriter, r *http.Request) {
 	u, ok := authenticate(s.users, name, r.PostFormValue("password"))
 	back := localPath(r.PostFormValue("back"), "/")
 	if !ok {
-		s.log.InfoContext(r.Context(), "login failed", "username", name)
+		s.log.InfoContext(r.Context(), "login failed", "username", logName(name), "username_bytes", len(name))
 		s.render(w, r, http.StatusUnauthorized, "login", pageData{
 			Title: "Log in", Private: true,
 			Body: loginBody{Error: "Unknown user or wrong password.", Username: name, Back: back, Users: s.users},

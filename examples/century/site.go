@@ -9,6 +9,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -35,8 +37,13 @@ type siteConfig struct {
 	// believed for rate limiting; empty: the TCP peer is the client.
 	TrustedProxies []string
 	// LoginLimit, SelectionLimit and RenewLimit are POSTs allowed per
-	// client IP and minute; zero means the defaults (10, 60 and 30).
+	// client IP and minute; zero means the defaults (10, 60 and 30). An
+	// IPv6 client counts by its /64, which one subscriber usually holds.
 	LoginLimit, SelectionLimit, RenewLimit int
+	// AccountLimit is login attempts allowed per username and minute, from
+	// any address; zero means 5. It stops a password guesser that spreads
+	// over many addresses.
+	AccountLimit int
 	// IdleTimeout is the one Sessions was configured with (newManager):
 	// pages tell the page script to renew the login every quarter of it
 	// (renew.go). Zero: no renewals from the script.
@@ -140,13 +147,14 @@ func (s *site) routes(c siteConfig) http.Handler {
 	// State changes: every POST is checked by CrossOriginProtection (on the
 	// whole router) and the session-changing ones are rate-limited per IP.
 	login := limitByIP(cmp.Or(c.LoginLimit, 10), s.tooMany)
+	account := limitByAccount(cmp.Or(c.AccountLimit, 5), s.tooMany)
 	sel := limitByIP(cmp.Or(c.SelectionLimit, 60), s.tooMany)
 	// A browser calls renewPath once per quarter idle window at most
 	// (century.js); 30 a minute leaves room for many behind one address.
 	renew := limitByIP(cmp.Or(c.RenewLimit, 30), s.tooMany)
 	r.Group(func(r chi.Router) {
 		r.Use(cachehint.NoStore())
-		r.With(login).Post("/login", s.login)
+		r.With(login, account).Post("/login", s.login)
 		r.Post("/logout", s.logout)
 		r.With(sel).Post("/selection/toggle", s.toggle)
 		r.With(renew).Post(renewPath, s.renew)
@@ -170,12 +178,48 @@ func clientIP(trusted []string) func(http.Handler) http.Handler {
 	return middleware.ClientIPFromXFF(trusted...)
 }
 
-// limitByIP allows n requests per client IP and minute. A request whose
-// client IP is unknown shares one bucket with all such requests (fail closed).
+// limitByIP allows n requests per client IP and minute; IPv6 clients count
+// by their /64. A request whose client IP is unknown shares one bucket with
+// all such requests (fail closed).
 func limitByIP(n int, tooMany http.HandlerFunc) func(http.Handler) http.Handler {
 	return httprate.LimitBy(n, time.Minute, func(r *http.Request) (string, error) {
-		return httprate.CanonicalizeIP(middleware.GetClientIP(r.Context())), nil
+		return rateKey(middleware.GetClientIP(r.Context())), nil
 	}, httprate.WithLimitHandler(tooMany))
+}
+
+// rateKey is the rate-limit bucket of a client address: the IPv4 address,
+// or the /64 of an IPv6 one (a subscriber gets a whole /64 and can pick any
+// address in it).
+func rateKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return httprate.CanonicalizeIP(ip)
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
+}
+
+// limitByAccount allows n login attempts per username and minute, whatever
+// the address. The username is folded and cut to logName's length, so a
+// guesser cannot dodge the limit with case or padding.
+func limitByAccount(n int, tooMany http.HandlerFunc) func(http.Handler) http.Handler {
+	return httprate.LimitBy(n, time.Minute, func(r *http.Request) (string, error) {
+		return "account:" + strings.ToLower(logName(strings.TrimSpace(r.PostFormValue("username")))), nil
+	}, httprate.WithLimitHandler(tooMany))
+}
+
+// logName cuts an untrusted username to at most 64 bytes of valid UTF-8,
+// for logs and rate-limit keys.
+func logName(name string) string {
+	const max = 64
+	if len(name) > max {
+		name = name[:max]
+	}
+	return strings.ToValidUTF8(name, "")
 }
 
 func (s *site) tooMany(w http.ResponseWriter, r *http.Request) {
