@@ -123,9 +123,14 @@ func (s *site) loginPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *site) login(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimSpace(r.PostFormValue("username"))
+	if s.failures.blocked(name) {
+		s.tooMany(w, r)
+		return
+	}
 	u, ok := authenticate(s.users, name, r.PostFormValue("password"))
 	back := localPath(r.PostFormValue("back"), "/")
 	if !ok {
+		s.failures.add(name)
 		s.log.InfoContext(r.Context(), "login failed", "username", logName(name), "username_bytes", len(name))
 		s.render(w, r, http.StatusUnauthorized, "login", pageData{
 			Title: "Log in", Private: true,

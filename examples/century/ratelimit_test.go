@@ -27,6 +27,11 @@ func TestRateLimitGroupsIPv6By64(t *testing.T) {
 
 func TestRateLimitPerAccount(t *testing.T) {
 	s := newTestSite(t, siteConfig{LoginLimit: 1000, AccountLimit: 3})
+	// Successful logins are never counted.
+	for i := range 5 {
+		s.remoteIP = "192.0.2.10" + string(rune('0'+i))
+		assert.Equal(t, http.StatusSeeOther, s.do("POST", "/login", "", url.Values{"username": {"ann"}, "password": {"demo"}}).Code)
+	}
 	for i, name := range []string{"ann", "ANN", " Ann ", "ann"} {
 		s.remoteIP = "192.0.2." + string(rune('1'+i))
 		w := s.do("POST", "/login", "", url.Values{"username": {name}, "password": {"nope"}})
@@ -34,8 +39,12 @@ func TestRateLimitPerAccount(t *testing.T) {
 		if i == 3 {
 			want = http.StatusTooManyRequests
 		}
-		assert.Equal(t, want, w.Code, "attempt %d from a new address, as %q", i+1, name)
+		assert.Equal(t, want, w.Code, "failed attempt %d from a new address, as %q", i+1, name)
 	}
+	s.remoteIP = "192.0.2.8"
+	assert.Equal(t, http.StatusTooManyRequests,
+		s.do("POST", "/login", "", url.Values{"username": {"ann"}, "password": {"demo"}}).Code,
+		"the right password is not tried once the account is over its failures")
 	s.remoteIP = "192.0.2.9"
 	assert.Equal(t, http.StatusUnauthorized,
 		s.do("POST", "/login", "", url.Values{"username": {"bruno"}, "password": {"nope"}}).Code,

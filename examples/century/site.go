@@ -40,9 +40,9 @@ type siteConfig struct {
 	// client IP and minute; zero means the defaults (10, 60 and 30). An
 	// IPv6 client counts by its /64, which one subscriber usually holds.
 	LoginLimit, SelectionLimit, RenewLimit int
-	// AccountLimit is login attempts allowed per username and minute, from
+	// AccountLimit is failed logins allowed per username and minute, from
 	// any address; zero means 5. It stops a password guesser that spreads
-	// over many addresses.
+	// over many addresses, while successful logins are never counted.
 	AccountLimit int
 	// IdleTimeout is the one Sessions was configured with (newManager):
 	// pages tell the page script to renew the login every quarter of it
@@ -75,6 +75,7 @@ type site struct {
 	scriptURL string
 	js        *jsclient.Module // the session module, with the Manager's settings
 	renewMs   int64            // how often the page script renews, in ms; 0: never
+	failures  *loginFailures   // failed logins per account (failures.go)
 }
 
 // newSite returns the site's handler.
@@ -96,6 +97,7 @@ func newSite(c siteConfig) (http.Handler, error) {
 		log:      logger(c.Log),
 		tmpl:     tmpl,
 		renewMs:  renewEvery(c.IdleTimeout).Milliseconds(),
+		failures: newLoginFailures(cmp.Or(c.AccountLimit, 5)),
 	}
 	s.js = jsclient.New(s.sessions, jsclient.Options{})
 	s.scriptURL = s.js.URL()
@@ -147,14 +149,13 @@ func (s *site) routes(c siteConfig) http.Handler {
 	// State changes: every POST is checked by CrossOriginProtection (on the
 	// whole router) and the session-changing ones are rate-limited per IP.
 	login := limitByIP(cmp.Or(c.LoginLimit, 10), s.tooMany)
-	account := limitByAccount(cmp.Or(c.AccountLimit, 5), s.tooMany)
 	sel := limitByIP(cmp.Or(c.SelectionLimit, 60), s.tooMany)
 	// A browser calls renewPath once per quarter idle window at most
 	// (century.js); 30 a minute leaves room for many behind one address.
 	renew := limitByIP(cmp.Or(c.RenewLimit, 30), s.tooMany)
 	r.Group(func(r chi.Router) {
 		r.Use(cachehint.NoStore())
-		r.With(login, account).Post("/login", s.login)
+		r.With(login).Post("/login", s.login)
 		r.Post("/logout", s.logout)
 		r.With(sel).Post("/selection/toggle", s.toggle)
 		r.With(renew).Post(renewPath, s.renew)
@@ -201,15 +202,6 @@ func rateKey(ip string) string {
 	}
 	p, _ := a.Prefix(64)
 	return p.String()
-}
-
-// limitByAccount allows n login attempts per username and minute, whatever
-// the address. The username is folded and cut to logName's length, so a
-// guesser cannot dodge the limit with case or padding.
-func limitByAccount(n int, tooMany http.HandlerFunc) func(http.Handler) http.Handler {
-	return httprate.LimitBy(n, time.Minute, func(r *http.Request) (string, error) {
-		return "account:" + strings.ToLower(logName(strings.TrimSpace(r.PostFormValue("username")))), nil
-	}, httprate.WithLimitHandler(tooMany))
 }
 
 // logName cuts an untrusted username to at most 64 bytes of valid UTF-8,
