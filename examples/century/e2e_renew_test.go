@@ -58,6 +58,16 @@ func scriptRenews(t *testing.T, e browsertest.Engine) {
 	// stale name at first, then the script's call finds the login gone, the
 	// name is deleted and the page shows logged out.
 	time.Sleep(idle + 500*time.Millisecond)
+	idleFrom := len(ann.responses())
+	t.Cleanup(func() {
+		if t.Failed() { // what the renew calls after the idle time answered
+			for _, x := range ann.responses()[idleFrom:] {
+				if strings.HasSuffix(x.url, renewPath) {
+					t.Logf("after idle: POST %s -> %d, Set-Cookie %q", x.url, x.status, x.get("Set-Cookie"))
+				}
+			}
+		}
+	})
 	r = ann.open(t, page)
 	assert.Equal(t, "HIT", r.get("X-Cache"))
 	browsertest.WaitFor(t, ann.tab, `document.getElementById("hello").hidden && !document.getElementById("account").hidden`,

@@ -133,6 +133,9 @@ async function maybeRenew() {
     return; // offline: the next activity after RENEW_MS tries again
   }
   renderAccount(); // the server deletes the name of a login that is gone
+  // WebKit can show a fetch response's cookie changes to document.cookie a
+  // moment late: look again, so a gone login never stays on screen.
+  setTimeout(renderAccount, 500);
 }
 
 renderFlash();
