@@ -12,6 +12,7 @@ import (
 
 	"github.com/fullsession/fullsession/cachehint"
 	"github.com/fullsession/fullsession/clientsession"
+	"github.com/fullsession/fullsession/internal/ruletest"
 )
 
 // cachingHeaders are the headers a 304 must repeat (RFC 9110 §15.4.5),
@@ -30,8 +31,8 @@ func TestNotModifiedSameHeaders(t *testing.T) {
 	for name, h := range handlers {
 		for _, etagOuter := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/etagOuter=%v", name, etagOuter), func(t *testing.T) {
-				var got conflicts
-				r := newRouter(t, cachehint.Options{TagHeaders: allTagHeaders, OnConflict: got.record})
+				var got ruletest.Conflicts
+				r := newRouter(t, cachehint.Options{TagHeaders: allTagHeaders, OnConflict: got.Record})
 				if etagOuter {
 					r.handle("GET /p/{id}", h, cachehint.ETag, cachehint.Public(testPolicy))
 				} else {

@@ -25,6 +25,7 @@ import (
 
 	"github.com/fullsession/fullsession/cachehint"
 	"github.com/fullsession/fullsession/clientsession"
+	"github.com/fullsession/fullsession/internal/ruletest"
 )
 
 // TestNoClientsessionImport checks that cachehint decides from headers
@@ -184,12 +185,12 @@ func TestWrongOrderReported(t *testing.T) {
 		"session read":  {readSession, "Vary: Cookie was added"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			var got conflicts
-			h := wrongOrder(t, cachehint.Options{OnConflict: got.record}, "GET /p/{id}", tc.h)
+			var got ruletest.Conflicts
+			h := wrongOrder(t, cachehint.Options{OnConflict: got.Record}, "GET /p/{id}", tc.h)
 			for range 3 {
 				serve(h, httptest.NewRequest("GET", "/p/1", nil))
 			}
-			list := got.get()
+			list := got.Get()
 			if len(list) != 1 {
 				t.Fatalf("reports = %q, want exactly one", list)
 			}
@@ -212,13 +213,13 @@ func TestWrongOrderReported(t *testing.T) {
 		})
 	}
 	// The documented order reports nothing.
-	var got conflicts
-	r := newRouter(t, cachehint.Options{OnConflict: got.record})
+	var got ruletest.Conflicts
+	r := newRouter(t, cachehint.Options{OnConflict: got.Record})
 	r.handle("GET /p/{id}", plain, cachehint.Private())
 	r.handle("GET /s/{id}", readSession, cachehint.Private())
 	serve(r, httptest.NewRequest("GET", "/p/1", nil))
 	serve(r, httptest.NewRequest("GET", "/s/1", nil))
-	if list := got.get(); len(list) != 0 {
+	if list := got.Get(); len(list) != 0 {
 		t.Errorf("documented order reported %q", list)
 	}
 }
@@ -341,17 +342,17 @@ func TestPanicGetsNoStore(t *testing.T) {
 }
 
 func TestNestedMiddleware(t *testing.T) {
-	var outer, inner conflicts
+	var outer, inner ruletest.Conflicts
 	mux := http.NewServeMux()
 	mux.Handle("GET /", cachehint.Public(testPolicy)(foreignCookie))
-	h := cachehint.Middleware(cachehint.Options{OnConflict: outer.record, TagHeaders: []cachehint.TagHeader{cachehint.XKey}})(
-		cachehint.Middleware(cachehint.Options{OnConflict: inner.record, TagHeaders: []cachehint.TagHeader{cachehint.CacheTag}})(mux))
+	h := cachehint.Middleware(cachehint.Options{OnConflict: outer.Record, TagHeaders: []cachehint.TagHeader{cachehint.XKey}})(
+		cachehint.Middleware(cachehint.Options{OnConflict: inner.Record, TagHeaders: []cachehint.TagHeader{cachehint.CacheTag}})(mux))
 	got := serve(h, httptest.NewRequest("GET", "/", nil)).Result().Header
 	if cc := got.Get("Cache-Control"); cc != "private, no-store" {
 		t.Errorf("Cache-Control = %q", cc)
 	}
-	if len(outer.get()) != 1 || len(inner.get()) != 0 {
-		t.Errorf("outer conflicts %q, inner %q: the outer Middleware should do the work", outer.get(), inner.get())
+	if len(outer.Get()) != 1 || len(inner.Get()) != 0 {
+		t.Errorf("outer conflicts %q, inner %q: the outer Middleware should do the work", outer.Get(), inner.Get())
 	}
 }
 
@@ -397,7 +398,7 @@ func unwrapOnlyMiddleware(next http.Handler) http.Handler {
 func TestResponseControllerCommits(t *testing.T) {
 	for _, side := range []string{"inside", "outside", "both"} {
 		t.Run(side, func(t *testing.T) {
-			var got conflicts
+			var got ruletest.Conflicts
 			mux := http.NewServeMux()
 			route := func(h http.HandlerFunc) http.Handler {
 				if side != "outside" {
@@ -433,7 +434,7 @@ func TestResponseControllerCommits(t *testing.T) {
 				buf.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
 				buf.Flush()
 			}))
-			h := cachehint.Middleware(cachehint.Options{OnConflict: got.record, TagHeaders: allTagHeaders})(mux)
+			h := cachehint.Middleware(cachehint.Options{OnConflict: got.Record, TagHeaders: allTagHeaders})(mux)
 			if side != "inside" {
 				h = unwrapOnlyMiddleware(h)
 			}
@@ -452,7 +453,7 @@ func TestResponseControllerCommits(t *testing.T) {
 			if resp.Header.Get("Cdn-Cache-Control") != "" || resp.Header.Get("Xkey") != "" {
 				t.Errorf("shared-cache headers on a flushed cookie response: %v", resp.Header)
 			}
-			if list := got.get(); len(list) != 1 || !strings.Contains(list[0], "sets a cookie") {
+			if list := got.Get(); len(list) != 1 || !strings.Contains(list[0], "sets a cookie") {
 				t.Errorf("conflicts = %q", list)
 			}
 
@@ -554,12 +555,12 @@ func TestWriterInterfaces(t *testing.T) {
 
 // TestServeMuxPattern checks that OnConflict gets the Go ServeMux pattern.
 func TestServeMuxPattern(t *testing.T) {
-	var got conflicts
+	var got ruletest.Conflicts
 	mux := http.NewServeMux()
 	mux.Handle("GET /items/{id}", cachehint.Public(testPolicy)(foreignCookie))
-	h := cachehint.Middleware(cachehint.Options{OnConflict: got.record})(mux)
+	h := cachehint.Middleware(cachehint.Options{OnConflict: got.Record})(mux)
 	serve(h, httptest.NewRequest("GET", "/items/7", nil))
-	if list := got.get(); len(list) != 1 || !strings.HasPrefix(list[0], "GET /items/{id}: ") {
+	if list := got.Get(); len(list) != 1 || !strings.HasPrefix(list[0], "GET /items/{id}: ") {
 		t.Errorf("conflicts = %q, want the ServeMux pattern", list)
 	}
 }
@@ -568,10 +569,10 @@ func TestServeMuxPattern(t *testing.T) {
 // pattern is known (undeclared route under Default ModePublic, plain
 // handler).
 func TestConflictPathFallback(t *testing.T) {
-	var got conflicts
-	h := cachehint.Middleware(cachehint.Options{OnConflict: got.record, Default: cachehint.ModePublic, DefaultPolicy: testPolicy})(foreignCookie)
+	var got ruletest.Conflicts
+	h := cachehint.Middleware(cachehint.Options{OnConflict: got.Record, Default: cachehint.ModePublic, DefaultPolicy: testPolicy})(foreignCookie)
 	serve(h, httptest.NewRequest("GET", "/some/path", nil))
-	if list := got.get(); len(list) != 1 || !strings.HasPrefix(list[0], "/some/path: ") {
+	if list := got.Get(); len(list) != 1 || !strings.HasPrefix(list[0], "/some/path: ") {
 		t.Errorf("conflicts = %q, want the URL path", list)
 	}
 }
@@ -608,14 +609,14 @@ func TestTagAfterHeaders(t *testing.T) {
 // is clientsession's to report (Options.OnLateUse); cachehint reports
 // nothing and leaves the headers it sent.
 func TestNoLateRecheck(t *testing.T) {
-	var got conflicts
-	r := newRouter(t, cachehint.Options{OnConflict: got.record})
+	var got ruletest.Conflicts
+	r := newRouter(t, cachehint.Options{OnConflict: got.Record})
 	r.handle("GET /p/{id}", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "<html>")
 		_, _ = clientsession.From(r).Get("user", new(string))
 	}), cachehint.Public(testPolicy))
 	rec := serve(r, httptest.NewRequest("GET", "/p/1", nil))
-	if list := got.get(); len(list) != 0 {
+	if list := got.Get(); len(list) != 0 {
 		t.Errorf("cachehint reported %q; late use is clientsession's to report", list)
 	}
 	if cc := rec.Header().Get("Cache-Control"); cc != testPublicCC {

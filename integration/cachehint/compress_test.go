@@ -16,6 +16,7 @@ import (
 
 	"github.com/fullsession/fullsession/cachehint"
 	"github.com/fullsession/fullsession/clientsession"
+	"github.com/fullsession/fullsession/internal/ruletest"
 )
 
 func TestCompressVary(t *testing.T) {
@@ -25,8 +26,8 @@ func TestCompressVary(t *testing.T) {
 			t.Run(fmt.Sprintf("compressOuter=%v/readSession=%v", compressOuter, personal), func(t *testing.T) {
 				m := newManager(t)
 				r := chi.NewRouter()
-				var got conflicts
-				ch := cachehint.Middleware(cachehint.Options{TagHeaders: []cachehint.TagHeader{cachehint.XKey}, OnConflict: got.record})
+				var got ruletest.Conflicts
+				ch := cachehint.Middleware(cachehint.Options{TagHeaders: []cachehint.TagHeader{cachehint.XKey}, OnConflict: got.Record})
 				if compressOuter {
 					r.Use(compress, ch, m.Middleware)
 				} else {
@@ -62,8 +63,8 @@ func TestCompressVary(t *testing.T) {
 				if got := h.Get("Xkey"); got != wantKey {
 					t.Errorf("xkey = %q, want %q", got, wantKey)
 				}
-				if n := len(got.get()); n != map[bool]int{false: 0, true: 1}[personal] {
-					t.Errorf("%d conflicts reported: %q", n, got.get())
+				if n := len(got.Get()); n != map[bool]int{false: 0, true: 1}[personal] {
+					t.Errorf("%d conflicts reported: %q", n, got.Get())
 				}
 			})
 		}
@@ -73,13 +74,13 @@ func TestCompressVary(t *testing.T) {
 // TestChiPattern checks that OnConflict gets chi's route pattern, which
 // the route declaration sees.
 func TestChiPattern(t *testing.T) {
-	var got conflicts
-	r := newRouter(t, cachehint.Options{OnConflict: got.record})
+	var got ruletest.Conflicts
+	r := newRouter(t, cachehint.Options{OnConflict: got.Record})
 	r.With(cachehint.Public(testPolicy)).Get("/items/{id}", func(w http.ResponseWriter, r *http.Request) {
 		http.SetCookie(w, &http.Cookie{Name: "t", Value: "1"})
 	})
 	serve(r, httptest.NewRequest("GET", "/items/7", nil))
-	if list := got.get(); len(list) != 1 || !strings.HasPrefix(list[0], "/items/{id}: ") {
+	if list := got.Get(); len(list) != 1 || !strings.HasPrefix(list[0], "/items/{id}: ") {
 		t.Errorf("conflicts = %q, want chi's pattern", list)
 	}
 }

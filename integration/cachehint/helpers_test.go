@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,24 +26,6 @@ func newManager(t testing.TB) *clientsession.Manager {
 		t.Fatal(err)
 	}
 	return m
-}
-
-// conflicts records what OnConflict was told.
-type conflicts struct {
-	mu   sync.Mutex
-	list []string // "pattern: reason"
-}
-
-func (c *conflicts) record(r *http.Request, pattern, reason string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.list = append(c.list, pattern+": "+reason)
-}
-
-func (c *conflicts) get() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]string(nil), c.list...)
 }
 
 // newRouter returns a chi router with cachehint and then clientsession,

@@ -110,7 +110,7 @@ func TestPublicRouteSessionLibraries(t *testing.T) {
 	}
 	for name, l := range libs {
 		t.Run(name, func(t *testing.T) {
-			var got conflicts
+			var got ruletest.Conflicts
 			mux := http.NewServeMux()
 			mux.Handle("GET /login", cachehint.Private()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				l.write(w, r, "alice")
@@ -126,7 +126,7 @@ func TestPublicRouteSessionLibraries(t *testing.T) {
 				l.write(w, r, "visitor")
 				io.WriteString(w, "welcome")
 			})))
-			h := cachehint.Middleware(cachehint.Options{OnConflict: got.record, TagHeaders: allTagHeaders})(l.wrap(mux))
+			h := cachehint.Middleware(cachehint.Options{OnConflict: got.Record, TagHeaders: allTagHeaders})(l.wrap(mux))
 
 			login := serve(h, httptest.NewRequest("GET", "/login", nil)).Result()
 			var cookie []string
@@ -144,7 +144,7 @@ func TestPublicRouteSessionLibraries(t *testing.T) {
 			if body := do("/whoami").Body.String(); body != "alice" {
 				t.Fatalf("private route read %q, want alice: the login did not work", body)
 			}
-			got.list = nil
+			got.Reset()
 
 			greet := do("/greet")
 			cc := greet.Header().Get("Cache-Control")
@@ -159,11 +159,11 @@ func TestPublicRouteSessionLibraries(t *testing.T) {
 			if wantShared && greet.Body.String() != "hello " {
 				t.Errorf("gorilla read on a public route found %q", greet.Body.String())
 			}
-			if n := len(got.get()); n != map[bool]int{true: 0, false: 1}[wantShared] {
-				t.Errorf("read: conflicts %q", got.get())
+			if n := len(got.Get()); n != map[bool]int{true: 0, false: 1}[wantShared] {
+				t.Errorf("read: conflicts %q", got.Get())
 			}
 
-			got.list = nil
+			got.Reset()
 			visit := do("/visit")
 			if cc := visit.Header().Get("Cache-Control"); cc != "private, no-store" || visit.Header().Get("Set-Cookie") == "" {
 				t.Errorf("write: Cache-Control %q, Set-Cookie %q", cc, visit.Header().Get("Set-Cookie"))
@@ -171,7 +171,7 @@ func TestPublicRouteSessionLibraries(t *testing.T) {
 			if visit.Header().Get("Xkey") != "" || visit.Header().Get("CDN-Cache-Control") != "" {
 				t.Errorf("write: shared-cache headers left: %v", visit.Header())
 			}
-			if list := got.get(); len(list) != 1 || !strings.Contains(list[0], "GET /visit: the response sets a cookie") {
+			if list := got.Get(); len(list) != 1 || !strings.Contains(list[0], "GET /visit: the response sets a cookie") {
 				t.Errorf("write: conflicts %q", list)
 			}
 		})
@@ -183,18 +183,18 @@ func TestPublicRouteSessionLibraries(t *testing.T) {
 // wraps is downgraded even when the handler never touches the session,
 // and cachehint reports it instead of letting it pass.
 func TestSCSAroundPublicRoute(t *testing.T) {
-	var got conflicts
+	var got ruletest.Conflicts
 	_, sm := scsLib()
 	mux := http.NewServeMux()
 	mux.Handle("GET /p", cachehint.Public(testPolicy)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "page")
 	})))
-	h := cachehint.Middleware(cachehint.Options{OnConflict: got.record})(sm.LoadAndSave(mux))
+	h := cachehint.Middleware(cachehint.Options{OnConflict: got.Record})(sm.LoadAndSave(mux))
 	rec := serve(h, httptest.NewRequest("GET", "/p", nil))
 	if cc := rec.Header().Get("Cache-Control"); cc != "private, no-cache" {
 		t.Errorf("Cache-Control %q", cc)
 	}
-	if list := got.get(); len(list) != 1 || !strings.Contains(list[0], "varies on Cookie") {
+	if list := got.Get(); len(list) != 1 || !strings.Contains(list[0], "varies on Cookie") {
 		t.Errorf("conflicts %q", list)
 	}
 }

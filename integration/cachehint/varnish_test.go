@@ -17,6 +17,7 @@ import (
 	"github.com/fullsession/fullsession/cachehint"
 	"github.com/fullsession/fullsession/cachehint/varnish"
 	"github.com/fullsession/fullsession/clientsession"
+	"github.com/fullsession/fullsession/internal/ruletest"
 	"github.com/fullsession/fullsession/internal/testkit/varnishtest"
 )
 
@@ -25,7 +26,7 @@ import (
 type origin struct {
 	mu    sync.Mutex
 	count map[string]int
-	conf  conflicts
+	conf  ruletest.Conflicts
 }
 
 func (o *origin) hit(r *http.Request) int {
@@ -44,7 +45,7 @@ func (o *origin) seen(path string) int {
 // router is the application, mounted under prefix, with cachehint and
 // clientsession in the documented order.
 func (o *origin) router(t *testing.T, prefix string) http.Handler {
-	r := newRouter(t, cachehint.Options{TagHeaders: []cachehint.TagHeader{cachehint.XKey}, OnConflict: o.conf.record})
+	r := newRouter(t, cachehint.Options{TagHeaders: []cachehint.TagHeader{cachehint.XKey}, OnConflict: o.conf.Record})
 	public := cachehint.Public(testPolicy)
 	r.With(public).Get(prefix+"/properties/{id}", func(w http.ResponseWriter, r *http.Request) {
 		id := chi.URLParam(r, "id")
@@ -282,7 +283,7 @@ func TestVarnish(t *testing.T) {
 				if n := o.seen(prefix + "/greet"); n != 9 {
 					t.Errorf("origin saw %d of 9 requests", n)
 				}
-				if got := o.conf.get(); len(got) == 0 || !strings.Contains(strings.Join(got, "\n"), prefix+"/greet") {
+				if got := o.conf.Get(); len(got) == 0 || !strings.Contains(strings.Join(got, "\n"), prefix+"/greet") {
 					t.Errorf("conflicts %q lack %s/greet", got, prefix)
 				}
 			})

@@ -245,10 +245,10 @@ var rules = []struct {
 func Run(t *testing.T, s Session) {
 	for _, tc := range rules {
 		t.Run(tc.name, func(t *testing.T) {
-			var got conflicts
+			var got Conflicts
 			opts := tc.opts
 			opts.TagHeaders = AllTagHeaders
-			opts.OnConflict = got.record
+			opts.OnConflict = got.Record
 			method := cmp.Or(tc.method, http.MethodGet)
 			h := http.Handler(tc.handler.fn(s))
 			if tc.decl != nil {
@@ -275,7 +275,7 @@ func Run(t *testing.T, s Session) {
 			rec := httptest.NewRecorder()
 			root.ServeHTTP(rec, req)
 			Check(t, tc.row, rec.Result().Header, tc.want.cc, tc.want.cdn, tc.want.varyCookie, tc.want.tags, tc.want.setCookie)
-			checkConflict(t, got.get(), pattern, tc.want.conflict)
+			checkConflict(t, got.Get(), pattern, tc.want.conflict)
 		})
 	}
 }
@@ -346,19 +346,29 @@ func checkConflict(t *testing.T, got []string, pattern, want string) {
 	}
 }
 
-// conflicts records what OnConflict was told.
-type conflicts struct {
+// Conflicts records what cachehint's OnConflict was told, safely for
+// concurrent requests: pass its Record method as Options.OnConflict.
+type Conflicts struct {
 	mu   sync.Mutex
 	list []string
 }
 
-func (c *conflicts) record(r *http.Request, pattern, reason string) {
+// Record is an Options.OnConflict hook; it keeps "pattern: reason".
+func (c *Conflicts) Record(r *http.Request, pattern, reason string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.list = append(c.list, pattern+": "+reason)
 }
 
-func (c *conflicts) get() []string {
+// Reset forgets what was recorded.
+func (c *Conflicts) Reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.list = nil
+}
+
+// Get returns a copy of what was recorded, in order.
+func (c *Conflicts) Get() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]string(nil), c.list...)
