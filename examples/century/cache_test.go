@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fullsession/fullsession/examples/century/demo"
+	"github.com/fullsession/fullsession/internal/testkit/syncbuf"
 )
 
 // recordingPurger is a unit-test double; the end-to-end test purges a real
@@ -92,7 +93,7 @@ func (failingPurger) Purge(context.Context, ...string) error { return errors.New
 
 func TestUpdaterPurgeFailureLogsOnce(t *testing.T) {
 	store := freshStore(t, 10)
-	var logs syncBuf
+	var logs syncbuf.Buffer
 	u := newUpdater(store, failingPurger{}, 1, slog.New(slog.NewTextHandler(&logs, nil)))
 	for id := int64(1); id <= 3; id++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
@@ -128,7 +129,7 @@ func TestWarnUnpurged(t *testing.T) {
 	assert.NotContains(t, s.logs.String(), "no purge target")
 
 	// Once per period.
-	var logs syncBuf
+	var logs syncbuf.Buffer
 	h := warnUnpurged(slog.New(slog.NewTextHandler(&logs, nil)), 20*time.Millisecond)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	r := httptest.NewRequest("GET", "/", nil)
 	r.Header.Set("Via", "1.1 Varnish")

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/fullsession/fullsession/internal/testkit/browsertest"
+	"github.com/fullsession/fullsession/internal/testkit/syncbuf"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -38,7 +39,7 @@ type stack struct {
 	varnish *varnishtest.Varnish
 	store   *Store
 	updater *updater
-	logs    *syncBuf
+	logs    *syncbuf.Buffer
 }
 
 func startStack(t *testing.T) *stack { return startStackIdle(t, 0) }
@@ -46,7 +47,7 @@ func startStack(t *testing.T) *stack { return startStackIdle(t, 0) }
 // startStackIdle is startStack with logins that time out after idle (0: never).
 func startStackIdle(t *testing.T, idle time.Duration) *stack {
 	t.Helper()
-	st := &stack{store: freshStore(t, testCount), logs: &syncBuf{}}
+	st := &stack{store: freshStore(t, testCount), logs: &syncbuf.Buffer{}}
 	log := slog.New(slog.NewTextHandler(st.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	revoker := clientsession.NewMemoryRevoker(sessionMaxAge)
 	sessions, err := newManager([][]byte{testKey}, true, idle, revoker, slog.New(slog.DiscardHandler))

@@ -18,6 +18,7 @@ import (
 
 	"github.com/fullsession/fullsession/clientsession"
 	"github.com/fullsession/fullsession/internal/testkit/browsertest"
+	"github.com/fullsession/fullsession/internal/testkit/syncbuf"
 )
 
 // testCount keeps the generated database small so tests stay fast.
@@ -91,7 +92,7 @@ type testSite struct {
 	h        http.Handler
 	m        *clientsession.Manager
 	store    *Store
-	logs     *syncBuf
+	logs     *syncbuf.Buffer
 	remoteIP string
 }
 
@@ -103,7 +104,7 @@ func newTestSite(t testing.TB, c siteConfig) *testSite {
 	if c.Sessions == nil {
 		c.Sessions, c.Revoker = testSessions(t)
 	}
-	logs := &syncBuf{}
+	logs := &syncbuf.Buffer{}
 	if c.Log == nil {
 		c.Log = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
@@ -183,21 +184,4 @@ func (j jar) header() string {
 		parts = append(parts, k+"="+v)
 	}
 	return strings.Join(parts, "; ")
-}
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

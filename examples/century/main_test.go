@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/fullsession/fullsession/internal/testkit/syncbuf"
 )
 
 // TestRunServesAndShutsDown runs the command as `go run` would, on a fresh
@@ -19,7 +21,7 @@ import (
 func TestRunServesAndShutsDown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var logs syncBuf
+	var logs syncbuf.Buffer
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	db := filepath.Join(t.TempDir(), "century.db")

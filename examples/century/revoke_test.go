@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fullsession/fullsession/clientsession"
+	"github.com/fullsession/fullsession/internal/testkit/syncbuf"
 )
 
 // loggedInAs returns the name the server-rendered pages greet, or "" when
@@ -64,7 +65,7 @@ func (j jar) only(names ...string) string {
 // copy of the login cookies taken before logout (another device, a stolen
 // cookie) reads as absent after it, while a new login works at once.
 func TestLogoutRevokesCopiedCookies(t *testing.T) {
-	logs := &syncBuf{}
+	logs := &syncbuf.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	rv := clientsession.NewMemoryRevoker(sessionMaxAge)
 	m, err := newManager([][]byte{testKey}, true, 0, rv, log)

@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/fullsession/fullsession/internal/testkit/syncbuf"
 	"github.com/fullsession/fullsession/internal/testkit/varnishtest"
 )
 
@@ -30,7 +31,7 @@ type runSh struct {
 	listen, purge, site   string
 	varnishPID, centuryPD int
 	work                  string
-	out                   *syncBuf
+	out                   *syncbuf.Buffer
 	exited                chan error
 }
 
@@ -53,7 +54,7 @@ var (
 func startRunSh(t *testing.T, siteBin string, env []string, args ...string) *runSh {
 	t.Helper()
 	varnishtest.Binary(t) // skips, or fails under CI, without varnishd
-	r := &runSh{listen: freeAddr(t), purge: freeAddr(t), site: freeAddr(t), out: &syncBuf{}, exited: make(chan error, 1)}
+	r := &runSh{listen: freeAddr(t), purge: freeAddr(t), site: freeAddr(t), out: &syncbuf.Buffer{}, exited: make(chan error, 1)}
 	r.cmd = exec.Command("bash", append([]string{"varnish/run.sh"}, args...)...)
 	r.cmd.Env = append(os.Environ(), "VARNISH_LISTEN="+r.listen, "VARNISH_PURGE_LISTEN="+r.purge,
 		"CENTURY_BACKEND="+r.site, "VARNISH_STORAGE=malloc,32m")

@@ -33,6 +33,7 @@ import (
 
 	"github.com/fullsession/fullsession/cachehint"
 	"github.com/fullsession/fullsession/cachehint/varnish"
+	"github.com/fullsession/fullsession/internal/testkit/syncbuf"
 	"github.com/fullsession/fullsession/internal/testkit/varnishtest"
 	"github.com/fullsession/fullsession/jsclient"
 
@@ -501,7 +502,7 @@ func TestSoakThroughVarnish(t *testing.T) {
 	nUsers := soakUserCount(t)
 	warmup := min(max(load/10, 4*time.Second), 30*time.Second)
 
-	logs := &syncBuf{}
+	logs := &syncbuf.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	store := freshStore(t, testCount)
 	sessions, revoker := testSessions(t)

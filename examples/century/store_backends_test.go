@@ -24,6 +24,7 @@ import (
 	"github.com/fullsession/fullsession/cachehint"
 	"github.com/fullsession/fullsession/examples/century/demo"
 	"github.com/fullsession/fullsession/internal/testkit/pgproc"
+	"github.com/fullsession/fullsession/internal/testkit/syncbuf"
 )
 
 // backend opens a fresh store of count properties of its own on one
@@ -120,7 +121,7 @@ func TestStoreGeneratesThenReuses(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			ctx := context.Background()
 			db := b.newDB(t)
-			var logs syncBuf
+			var logs syncbuf.Buffer
 			log := slog.New(slog.NewTextHandler(&logs, nil))
 			s, err := b.open(t, db, 300, log)
 			require.NoError(t, err)
@@ -137,7 +138,7 @@ func TestStoreGeneratesThenReuses(t *testing.T) {
 			_, err = s.Update(ctx, 42, 123_000, demo.StatusSold)
 			require.NoError(t, err)
 			require.NoError(t, s.Close())
-			logs = syncBuf{}
+			logs = syncbuf.Buffer{}
 			s, err = b.open(t, db, 300, log)
 			require.NoError(t, err)
 			assert.Contains(t, logs.String(), "reusing the property database")
@@ -147,7 +148,7 @@ func TestStoreGeneratesThenReuses(t *testing.T) {
 			assert.Equal(t, int64(123_000), p.Price, "a change survives a restart")
 			require.NoError(t, s.Close())
 
-			logs = syncBuf{}
+			logs = syncbuf.Buffer{}
 			s, err = b.open(t, db, 200, log)
 			require.NoError(t, err)
 			defer s.Close()
@@ -167,7 +168,7 @@ func TestStoreGeneratesThenReuses(t *testing.T) {
 func TestStoreConcurrentFirstStart(t *testing.T) {
 	b := backends()[1]
 	db := b.newDB(t)
-	var logs syncBuf
+	var logs syncbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	var wg sync.WaitGroup
 	stores := make([]*Store, 3)
@@ -458,7 +459,7 @@ func TestLeadSurvivesRestart(t *testing.T) {
 	}
 	require.NoError(t, err)
 	defer srv.Close()
-	var logs syncBuf
+	var logs syncbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	s, err := OpenPostgres(context.Background(), srv.URL(), 50, log)
 	require.NoError(t, err)

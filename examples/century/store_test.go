@@ -12,12 +12,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fullsession/fullsession/examples/century/demo"
+	"github.com/fullsession/fullsession/internal/testkit/syncbuf"
 )
 
 func TestOpenStoreGeneratesThenReuses(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "sub", "century.db")
-	var logs syncBuf
+	var logs syncbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 
 	s, err := OpenStore(ctx, path, 300, log)
@@ -34,7 +35,7 @@ func TestOpenStoreGeneratesThenReuses(t *testing.T) {
 	_, err = s.Update(ctx, 42, 123_000, demo.StatusSold)
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
-	logs = syncBuf{}
+	logs = syncbuf.Buffer{}
 	s, err = OpenStore(ctx, path, 300, log)
 	require.NoError(t, err)
 	assert.Contains(t, logs.String(), "reusing the property database")
@@ -45,7 +46,7 @@ func TestOpenStoreGeneratesThenReuses(t *testing.T) {
 	require.NoError(t, s.Close())
 
 	// Another count regenerates.
-	logs = syncBuf{}
+	logs = syncbuf.Buffer{}
 	s, err = OpenStore(ctx, path, 200, log)
 	require.NoError(t, err)
 	defer s.Close()
@@ -63,7 +64,7 @@ func TestOpenStoreRejectsGarbage(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "century.db")
 	require.NoError(t, os.WriteFile(path, []byte("not a database"), 0o644))
-	var logs syncBuf
+	var logs syncbuf.Buffer
 	s, err := OpenStore(ctx, path, 50, slog.New(slog.NewTextHandler(&logs, nil)))
 	require.NoError(t, err, "a file that is not our database is regenerated")
 	defer s.Close()

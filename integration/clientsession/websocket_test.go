@@ -10,39 +10,22 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 	"github.com/fullsession/fullsession/clientsession"
+	"github.com/fullsession/fullsession/internal/testkit/syncbuf"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // wsServer serves /ws behind the session middleware: it sets "lang" from
 // the query (when given), upgrades, and sends the lang the session held.
 // With pending=true the handler passes PendingCookies to the upgrade, as
 // an upgrader that writes its own 101 needs.
-func wsServer(t *testing.T, pending bool) (*httptest.Server, *syncBuf) {
-	logs := &syncBuf{}
+func wsServer(t *testing.T, pending bool) (*httptest.Server, *syncbuf.Buffer) {
+	logs := &syncbuf.Buffer{}
 	old := slog.Default()
 	slog.SetDefault(slog.New(slog.NewTextHandler(logs, nil)))
 	t.Cleanup(func() { slog.SetDefault(old) })

@@ -7,7 +7,6 @@
 package fleet_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -35,6 +34,7 @@ import (
 
 	"github.com/fullsession/fullsession/internal/testkit/pgproc"
 	"github.com/fullsession/fullsession/internal/testkit/redisproc"
+	"github.com/fullsession/fullsession/internal/testkit/syncbuf"
 	"github.com/fullsession/fullsession/internal/testkit/varnishtest"
 )
 
@@ -48,28 +48,11 @@ const (
 // accounts are the demo site's users (password "demo").
 var accounts = []struct{ login, name string }{{"ann", "Ann"}, {"bruno", "Bruno"}, {"chloe", "Chloé"}, {"zoe", "Zoë"}}
 
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // origin is one century process.
 type origin struct {
 	addr string
 	cmd  *exec.Cmd
-	log  *syncBuf
+	log  *syncbuf.Buffer
 	done chan struct{}
 }
 
@@ -233,7 +216,7 @@ func tail(s string, n int) string {
 
 func (f *fleet) startOrigin(i int) {
 	o := f.origins[i]
-	o.log, o.done = &syncBuf{}, make(chan struct{})
+	o.log, o.done = &syncbuf.Buffer{}, make(chan struct{})
 	o.cmd = exec.Command(f.bin, "-addr", o.addr, "-database-url", f.pg.URL(),
 		"-redis", "redis://"+f.redis.Addr(), "-varnish", f.va.PurgeURL+","+f.vb.PurgeURL,
 		"-trusted-proxies", "127.0.0.1/32", "-count", strconv.Itoa(propertyCount),

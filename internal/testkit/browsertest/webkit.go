@@ -20,6 +20,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/fullsession/fullsession/internal/testkit/syncbuf"
 )
 
 const (
@@ -49,7 +51,7 @@ type webkit struct {
 type wkDriver struct {
 	cmd, bus *exec.Cmd
 	c        *wdClient
-	out      *syncBuffer // the driver's and the browser's output
+	out      *syncbuf.Buffer // the driver's and the browser's output
 }
 
 func startWebKit() (Engine, func(), error) {
@@ -370,7 +372,7 @@ func (w *webkit) startDriver(ctx context.Context) (*wkDriver, error) {
 	cmd := exec.Command(webkitDriverPath, "--port="+port, "--host=127.0.0.1")
 	cmd.Env = append(w.env, "DBUS_SESSION_BUS_ADDRESS="+addr)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	out := &syncBuffer{}
+	out := &syncbuf.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		killGroup(bus)
@@ -581,22 +583,4 @@ func (t *webkitTab) Eval(ctx context.Context, body string) (json.RawMessage, err
 		return nil, err
 	}
 	return json.RawMessage(s), nil
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

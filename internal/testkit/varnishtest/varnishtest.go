@@ -22,7 +22,6 @@
 package varnishtest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -32,10 +31,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/fullsession/fullsession/internal/testkit/syncbuf"
 )
 
 // Options configures Start.
@@ -83,7 +83,7 @@ type Varnish struct {
 	Dir string
 
 	cmd  *exec.Cmd
-	log  *syncBuffer
+	log  *syncbuf.Buffer
 	done chan struct{}
 }
 
@@ -197,7 +197,7 @@ func start(t testing.TB, bin, dir, vclPath string, o Options, attempt int) (*Var
 		AdminAddr: admin,
 		Listeners: map[string]string{},
 		Dir:       filepath.Join(dir, fmt.Sprintf("work%d", attempt)),
-		log:       &syncBuffer{},
+		log:       &syncbuf.Buffer{},
 		done:      make(chan struct{}),
 	}
 	args := []string{"-F", "-j", "none", "-n", v.Dir, "-a", addr, "-T", admin,
@@ -338,21 +338,4 @@ func freePort() (string, error) {
 	}
 	defer l.Close()
 	return l.Addr().String(), nil
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
