@@ -126,22 +126,7 @@ func BenchmarkCookieFlood(b *testing.B) {
 		// machine's load weighs on both alike; the metric is the ratio of
 		// their medians, which preemption spikes do not move.
 		b.Run(c.name+"-vs-normal", func(b *testing.B) {
-			flood := request(c.cookie)
-			w := &discard{h: http.Header{}}
-			var tn, tf []time.Duration
-			for b.Loop() {
-				t0 := time.Now()
-				clear(w.h)
-				h.ServeHTTP(w, normal)
-				t1 := time.Now()
-				clear(w.h)
-				h.ServeHTTP(w, flood)
-				tf = append(tf, time.Since(t1))
-				tn = append(tn, t1.Sub(t0))
-			}
-			slices.Sort(tn)
-			slices.Sort(tf)
-			b.ReportMetric(float64(tf[len(tf)/2])/float64(tn[len(tn)/2]), "flood/normal")
+			alternate(b, h, normal, request(c.cookie))
 		})
 	}
 	for _, c := range cases {
@@ -156,4 +141,26 @@ func BenchmarkCookieFlood(b *testing.B) {
 			b.ReportMetric(float64(len(c.cookie)), "cookie-bytes")
 		})
 	}
+}
+
+// alternate serves normal and flood in turn, timing each, and reports the
+// ratio of their medians as "flood/normal", which load on a shared machine
+// weighs on alike. It returns the flood's median.
+func alternate(b *testing.B, h http.Handler, normal, flood *http.Request) time.Duration {
+	w := &discard{h: http.Header{}}
+	var tn, tf []time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		clear(w.h)
+		h.ServeHTTP(w, normal)
+		t1 := time.Now()
+		clear(w.h)
+		h.ServeHTTP(w, flood)
+		tf = append(tf, time.Since(t1))
+		tn = append(tn, t1.Sub(t0))
+	}
+	slices.Sort(tn)
+	slices.Sort(tf)
+	b.ReportMetric(float64(tf[len(tf)/2])/float64(tn[len(tn)/2]), "flood/normal")
+	return tf[len(tf)/2]
 }
