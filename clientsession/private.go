@@ -53,7 +53,7 @@ func openPrivate(dst []byte, ks []*key, name, v string, now int64) (_, js []byte
 		return dst, nil, m, 0, errSealForm
 	}
 	start := len(dst)
-	dst, err = b64s.AppendDecode(dst, []byte(v))
+	dst, err = decodeB64(dst, v)
 	if err != nil {
 		return dst[:start], nil, m, 0, errSealForm
 	}

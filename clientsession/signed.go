@@ -28,12 +28,23 @@ type meta struct {
 	version uint8     // 1 or 2
 }
 
-// b64 is base64url without padding. Readers decode with b64s, which
-// rejects non-zero spare bits, so every byte string has one spelling.
+// b64 is base64url without padding. Readers decode with decodeB64, which
+// rejects non-zero spare bits and line breaks, so every byte string has
+// one spelling.
 var (
 	b64  = base64.RawURLEncoding
 	b64s = base64.RawURLEncoding.Strict()
 )
+
+// decodeB64 appends to dst the bytes that the canonical base64url s
+// spells. Go's decoders skip \r and \n even when Strict, which would give a
+// value a second spelling, so s must not hold any.
+func decodeB64(dst []byte, s string) ([]byte, error) {
+	if strings.ContainsAny(s, "\r\n") {
+		return dst, base64.CorruptInputError(strings.IndexAny(s, "\r\n"))
+	}
+	return b64s.AppendDecode(dst, []byte(s))
+}
 
 const (
 	signedMarker1 = "s1."
@@ -106,7 +117,7 @@ func openSigned2(dst []byte, ks []*key, name, v string, now int64) (_, js []byte
 	if !okE || !okI || !okS {
 		return dst, nil, m, 0, errSignedForm
 	}
-	if n, err := b64s.Decode(m.sid[:], []byte(sidT)); err != nil || n != sidLen {
+	if sid, err := decodeB64(m.sid[:0], sidT); err != nil || len(sid) != sidLen {
 		return dst, nil, m, 0, errSignedForm
 	}
 	head := v[:len(v)-len(rest)+sidText]
