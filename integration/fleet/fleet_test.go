@@ -639,10 +639,18 @@ func (f *fleet) purgeLatency(t *testing.T) {
 	var mu sync.Mutex
 	var lat []time.Duration
 	var late, superseded int
+	var stopped bool // under mu: no wg.Go after wg.Wait has begun
 	sem := make(chan struct{}, 16)
 	var wg sync.WaitGroup
 	f.mu.Lock()
 	f.onChange = func(id, price int64, at time.Time) {
+		// listen calls this outside f.mu, so it can still arrive after
+		// onChange was cleared; mu orders every wg.Go before wg.Wait.
+		mu.Lock()
+		defer mu.Unlock()
+		if stopped {
+			return
+		}
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
@@ -687,6 +695,9 @@ func (f *fleet) purgeLatency(t *testing.T) {
 	f.mu.Lock()
 	f.onChange = nil
 	f.mu.Unlock()
+	mu.Lock()
+	stopped = true
+	mu.Unlock()
 	wg.Wait()
 	p50, p99 := percentile(lat, 0.5), percentile(lat, 0.99)
 	t.Logf("price change visible through both nodes: %d changes, p50 %v, p99 %v, max %v, over 5 s %d, superseded %d",
