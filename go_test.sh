@@ -55,6 +55,11 @@ done
 mapfile -t modules < <(go list -m -f '{{.Dir}}')
 pkgs=(); for d in "${modules[@]}"; do pkgs+=("$d/..."); done
 
+# Every tracked Go file is gofmt-formatted (gofmt -l lists those that are not).
+log "gofmt"
+unformatted=$(git ls-files -z '*.go' | xargs -0 gofmt -l)
+[ -z "$unformatted" ] || { printf 'not gofmt-formatted (run gofmt -w):\n%s\n' "$unformatted" >&2; exit 1; }
+
 log "go vet (${#modules[@]} modules)"
 go vet "${pkgs[@]}"
 

@@ -1,4 +1,5 @@
 // purge_multi.go holds MultiPurger, which purges through several caches.
+
 package cachehint
 
 import (

@@ -1,5 +1,6 @@
 // queue.go holds PurgeQueue, which sends purges in the background and
 // retries them per target until every cache has confirmed them.
+
 package cachehint
 
 import (

@@ -1,5 +1,6 @@
 // flight.go holds the per-process memory of old cookies being or just
 // migrated, so that parallel requests with one old cookie agree.
+
 package migrate
 
 import (

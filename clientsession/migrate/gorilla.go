@@ -1,5 +1,6 @@
 // gorilla.go holds FromGorilla: sessions of github.com/gorilla/sessions,
 // decoded by the site's own store.
+
 package migrate
 
 import (

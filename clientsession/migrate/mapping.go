@@ -1,5 +1,6 @@
 // mapping.go holds the Mapping that says where each old value goes, the
 // Result a migration reports, and the steps shared by every source store.
+
 package migrate
 
 import (

@@ -1,5 +1,6 @@
 // middleware.go holds the request flow shared by every source store: find
 // the old cookie cheaply, load it once, write the new keys, remove the old.
+
 package migrate
 
 import (

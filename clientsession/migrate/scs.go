@@ -1,5 +1,6 @@
 // scs.go holds FromSCS: sessions of github.com/alexedwards/scs/v2, read
 // from the site's own store and destroyed once migrated.
+
 package migrate
 
 import (

@@ -1,6 +1,7 @@
 // failures.go counts failed logins per account, so that a password
 // guesser spread over many addresses is stopped (the per-address limit in
 // site.go does not see it). Successful logins are never counted.
+
 package main
 
 import (

@@ -41,8 +41,10 @@ import (
 const (
 	propertyCount = 2000
 	updateRate    = 25 // changes per second, by the one updater
-	sessionKey    = "4242424242424242424242424242424242424242424242424242424242424242"
-	purgeSecret   = "fleet-test-purge-secret"
+	// sessionKey is sha256("fullsession fleet test key") in hex: its 32
+	// bytes do not look like text, so no weak-key warning is logged.
+	sessionKey  = "228e7ef647b3b4c08590a591094816e2c51666549bda40ebff395ead4bb397fe"
+	purgeSecret = "fleet-test-purge-secret"
 )
 
 // accounts are the demo site's users (password "demo").

@@ -1,5 +1,6 @@
 // search.go finds the search pages cachebench requests: the first page of
 // each canonical search and the pages after it, as the site links them.
+
 package main
 
 import (

@@ -1,6 +1,7 @@
 // bidi.go is a minimal WebDriver BiDi client (https://w3c.github.io/webdriver-bidi/):
 // commands over one websocket, matched to their replies by id. Events are
 // read and dropped; the tests here need none.
+
 package browsertest
 
 import (

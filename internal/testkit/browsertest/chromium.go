@@ -1,6 +1,7 @@
 // chromium.go drives Debian's headless Chromium through chromedp (the
 // Chrome DevTools Protocol): one browser per test binary, one browser
 // context per profile.
+
 package browsertest
 
 import (

@@ -1,6 +1,7 @@
 // firefox.go runs Debian's firefox-esr headless, speaking WebDriver BiDi on
 // a loopback websocket (no geckodriver): one process per test binary, one
 // user context per profile.
+
 package browsertest
 
 import (

@@ -1,6 +1,7 @@
 // webdriver.go is a minimal W3C WebDriver client (https://w3c.github.io/webdriver/):
 // JSON commands over HTTP, with the spec's {"value": ...} envelope and
 // error object.
+
 package browsertest
 
 import (

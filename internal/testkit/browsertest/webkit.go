@@ -1,6 +1,7 @@
 // webkit.go runs WebKitGTK through WebKitWebDriver and Epiphany, under a
 // private Xvfb and D-Bus session bus: one set per test binary, one
 // WebDriver session (a fresh, ephemeral Epiphany) per profile.
+
 package browsertest
 
 import (
