@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -223,8 +224,29 @@ func (s *site) signInUnavailable(w http.ResponseWriter, r *http.Request, what st
 	if !ok || !c.failed.Load() {
 		return false
 	}
-	w.Header().Set("Retry-After", strconv.Itoa(5))
-	s.fail(w, r, http.StatusServiceUnavailable, "Sign-in cannot be checked right now (the session service is unreachable), so "+
-		what+" is unavailable for a moment. You have not been signed out: try again in a few seconds.")
+	const retry = 5 // seconds
+	w.Header().Set("Retry-After", strconv.Itoa(retry))
+	msg := "Sign-in cannot be checked right now (the session service is unreachable), so " +
+		what + " is unavailable for a moment. You have not been signed out: try again in a few seconds."
+	if wantsJSON(r) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		json.NewEncoder(w).Encode(struct {
+			Error      string `json:"error"`
+			Message    string `json:"message"`
+			RetryAfter int    `json:"retryAfter"`
+		}{"signin_unavailable", msg, retry})
+		return true
+	}
+	s.fail(w, r, http.StatusServiceUnavailable, msg)
 	return true
+}
+
+// wantsJSON reports whether the client asked for JSON (Accept names
+// application/json and not HTML): scripts and API clients, not browsers
+// navigating.
+func wantsJSON(r *http.Request) bool {
+	a := r.Header.Get("Accept")
+	return strings.Contains(a, "application/json") && !strings.Contains(a, "text/html")
 }

@@ -115,8 +115,14 @@ type loginBody struct {
 
 func (s *site) loginPage(w http.ResponseWriter, r *http.Request) {
 	sess := clientsession.From(r)
+	user := currentUser(sess)
+	// A signed-in visitor whose login cannot be checked would see the form,
+	// as if signed out: say why instead, as /selection does.
+	if s.signInUnavailable(w, r, "your account") {
+		return
+	}
 	s.render(w, r, http.StatusOK, "login", pageData{
-		Title: "Log in", Private: true, User: currentUser(sess),
+		Title: "Log in", Private: true, User: user,
 		Body: loginBody{Back: localPath(r.URL.Query().Get("back"), "/"), Users: s.users},
 	})
 }

@@ -22,10 +22,20 @@ const renewPath = "/session/renew"
 // response always is; the route is NoStore besides). A browser whose login
 // is gone (idle for too long, revoked, forged) still holds the Signed name
 // that cached pages greet it with: it is deleted here, so the script shows
-// the page logged out. Always 204: the cookies say the rest.
+// the page logged out. Otherwise 204: the cookies say the rest.
+//
+// When the login cannot be checked (the shared revoker is unreachable,
+// fleet.go) it fails closed like every signed-in page: 503 with
+// Retry-After and the "Sign-in cannot be checked" answer (JSON when the
+// client asks for it), nothing renewed and nothing deleted, so the user is
+// still signed in once the check works again.
 func (s *site) renew(w http.ResponseWriter, r *http.Request) {
 	sess := clientsession.From(r)
-	if _, found, _ := clientsession.Get[int64](sess, authIDKey); found {
+	_, found, _ := clientsession.Get[int64](sess, authIDKey)
+	if s.signInUnavailable(w, r, "keeping you signed in") {
+		return
+	}
+	if found {
 		clientsession.Get[userView](sess, userKey) // read, so renewed too
 	} else if err := errors.Join(sess.Delete(authIDKey), sess.Delete(userKey)); err != nil {
 		// Deleting a key the browser did not send writes nothing.
