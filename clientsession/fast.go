@@ -14,6 +14,12 @@ import (
 // anything else, including every input on which json.Unmarshal would fail
 // or behave differently: the caller then falls back to it.
 func fastUnmarshal(js []byte, v any) bool {
+	return fastScalar(js, v) || fastStruct(js, v) // faststruct.go
+}
+
+// fastScalar is fastUnmarshal for a *string, *int or *bool only. It keeps
+// no reference to v, so a value decoded through it can stay on the stack.
+func fastScalar(js []byte, v any) bool {
 	switch p := v.(type) {
 	case *string:
 		if len(js) < 2 || js[0] != '"' || js[len(js)-1] != '"' {
@@ -44,7 +50,7 @@ func fastUnmarshal(js []byte, v any) bool {
 		}
 		return true
 	}
-	return fastStruct(js, v) // faststruct.go
+	return false
 }
 
 // parseJSONInt parses a JSON integer (no fraction, exponent or leading

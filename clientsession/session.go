@@ -56,6 +56,16 @@ type Session struct {
 // reading the session), Get finds nothing and OnLateUse is told: that
 // response may be stored by a shared cache for everyone.
 func (s *Session) Get(key string, v any) (found bool, err error) {
+	if ok, err := s.startGet(key); !ok {
+		return false, err
+	}
+	defer s.mu.Unlock()
+	return s.get(key, v)
+}
+
+// startGet checks key and locks and loads s for a read. When it reports
+// false, s is not locked and Get finds nothing, with err.
+func (s *Session) startGet(key string) (bool, error) {
 	if s == nil {
 		return false, ErrNoSession
 	}
@@ -66,10 +76,24 @@ func (s *Session) Get(key string, v any) (found bool, err error) {
 		s.mu.Unlock()
 		return false, nil
 	}
-	defer s.mu.Unlock()
 	s.load()
 	s.accessed = true
-	return s.get(key, v)
+	return true, nil
+}
+
+// getScalar is Get for a *string, *int or *bool that must not escape to
+// the heap: done is false when the value needs encoding/json (escapes, a
+// float, a type mismatch), and Get must then read it; nothing is reported.
+func (s *Session) getScalar(key string, v any) (found, done bool, err error) {
+	if ok, err := s.startGet(key); !ok {
+		return false, true, err
+	}
+	defer s.mu.Unlock()
+	js := s.value(key)
+	if js == nil {
+		return false, true, nil
+	}
+	return true, fastScalar(js, v), nil
 }
 
 // get decodes the value of key into v; s is locked and loaded.
@@ -126,8 +150,15 @@ func (s *Session) Pop(key string, v any) (found bool, err error) {
 // Get returns the value of key decoded as a T. See [Session.Get].
 func Get[T any](s *Session, key string) (T, bool, error) {
 	var v T
-	found, err := s.Get(key, &v)
-	return v, found, err
+	switch any(&v).(type) {
+	case *string, *int, *bool: // no heap copy of v for these
+		if found, done, err := s.getScalar(key, &v); done {
+			return v, found, err
+		}
+	}
+	p := new(T)
+	found, err := s.Get(key, p)
+	return *p, found, err
 }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
