@@ -285,12 +285,19 @@ func Eval(t testing.TB, tab Tab, body string, out any) {
 	}
 }
 
+// WaitTimeout is how long WaitFor waits. It bounds a hang, not a speed: on
+// a loaded 2-core CI machine a WebKit page's timers (the jsclient 1 s poll
+// fallback, century.js's renew check) and each WebDriver round trip run
+// several times slower, and 10 s ran out there while the condition was
+// still on its way to becoming true.
+const WaitTimeout = 30 * time.Second
+
 // WaitFor evaluates the JavaScript expression expr in tab every 20 ms until
-// it is truthy, and fails the test after 10 s. It polls on a timer from the
-// test: a background tab runs no animation frames.
+// it is truthy, and fails the test after WaitTimeout. It polls on a timer
+// from the test: a background tab runs no animation frames.
 func WaitFor(t testing.TB, tab Tab, expr, what string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(WaitTimeout)
 	for {
 		var ok bool
 		Eval(t, tab, "return !!("+expr+")", &ok)
@@ -300,7 +307,7 @@ func WaitFor(t testing.TB, tab Tab, expr, what string) {
 		if time.Now().After(deadline) {
 			var where string
 			Eval(t, tab, `return location.href + ' "' + document.title + '": ' + (document.body ? document.body.innerText : '').slice(0, 200)`, &where)
-			t.Fatalf("waiting for %s: %s stayed false for 10s on %s", what, expr, where)
+			t.Fatalf("waiting for %s: %s stayed false for %s on %s", what, expr, WaitTimeout, where)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
