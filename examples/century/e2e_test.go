@@ -200,7 +200,7 @@ func (b *browser) waitNewPage(t *testing.T) {
 		defer cancel()
 		raw, err := b.tab.Eval(ctx, `return !document.documentElement.dataset.old && `+personalisedJS)
 		return err == nil && string(raw) == "true"
-	}, 15*time.Second, 50*time.Millisecond, "%s: no new page", b.name)
+	}, browsertest.WaitTimeout, 50*time.Millisecond, "%s: no new page", b.name)
 }
 
 // open navigates to path and waits until the page script has personalised
