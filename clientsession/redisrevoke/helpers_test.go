@@ -3,19 +3,18 @@
 package redisrevoke_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/fullsession/fullsession/clientsession/redisrevoke"
 	"github.com/fullsession/fullsession/internal/testkit/redisproc"
+	"github.com/fullsession/fullsession/internal/testkit/syncbuf"
 	"github.com/redis/rueidis"
 )
 
@@ -38,21 +37,11 @@ func startRedis(tb testing.TB) *redisproc.Server {
 }
 
 // logBuf collects log lines; safe for concurrent use.
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
+type logBuf struct{ syncbuf.Buffer }
 
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
+// lines returns the lines written so far, without the trailing newline.
 func (l *logBuf) lines() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	s := strings.TrimSpace(l.b.String())
+	s := strings.TrimSpace(l.String())
 	if s == "" {
 		return nil
 	}
