@@ -40,8 +40,8 @@ var (
 // spells. Go's decoders skip \r and \n even when Strict, which would give a
 // value a second spelling, so s must not hold any.
 func decodeB64(dst []byte, s string) ([]byte, error) {
-	if strings.ContainsAny(s, "\r\n") {
-		return dst, base64.CorruptInputError(strings.IndexAny(s, "\r\n"))
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		return dst, base64.CorruptInputError(i)
 	}
 	return b64s.AppendDecode(dst, []byte(s))
 }
