@@ -115,7 +115,7 @@ type loginBody struct {
 
 func (s *site) loginPage(w http.ResponseWriter, r *http.Request) {
 	sess := clientsession.From(r)
-	user := currentUser(sess)
+	user := currentUser(sess) // the read that finds out whether the login can be checked
 	// A signed-in visitor whose login cannot be checked would see the form,
 	// as if signed out: say why instead, as /selection does.
 	if s.signInUnavailable(w, r, "your account") {
